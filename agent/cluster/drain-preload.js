@@ -1,0 +1,250 @@
+// @ts-check
+'use strict';
+/**
+ * The drain preload: the supervisor loads it into every worker with
+ * `--require` (config `app.drainPreload`, on by default), so that even an app
+ * with no shutdown code of its own is replaced without a failed request:
+ *
+ * - On 'shutdown', responses not yet started get `Connection: close`; keep-alive
+ *   sockets are closed after the response that follows, or once idle for
+ *   `DEPLOYCTL_IDLE_GRACE_MS` (never slammed shut the moment the server closes,
+ *   which is when a client may be sending on them).
+ * - Upgraded (WebSocket) sockets are held until the supervisor says the roll is
+ *   over, then closed with a proper close frame, code 1012 (service restart),
+ *   spread over a window, so clients reconnect once and not all at once.
+ * - When the last socket is gone the worker exits, unless the app listens for
+ *   'shutdown' itself (then it exits when it wants, or is killed on timeout).
+ * - An uncaught exception the app does not handle is printed, reported to the
+ *   supervisor, and the worker drains like on 'shutdown' before it exits 1
+ *   (within `DEPLOYCTL_CRASH_DRAIN_MS`): requests in flight still complete.
+ *
+ * It is the one place where deployctl patches node (http(s).Server emit and
+ * closeIdleConnections); plain JavaScript, so any app can load it. Its words
+ * match agent/cluster/messages.ts.
+ */
+const http = require('node:http');
+const https = require('node:https');
+const net = require('node:net');
+
+const WS_MANAGED = Symbol.for('deployctl.websocketManaged');
+// Close frame: FIN + opcode 8, length 2, status 1012 (0x03f4). Server frames are unmasked.
+const CLOSE_1012 = Buffer.from([0x88, 0x02, 0x03, 0xf4]);
+
+const idleGraceMs = readMs('DEPLOYCTL_IDLE_GRACE_MS', 1000);
+const defaultWindowMs = readMs('DEPLOYCTL_WS_CLOSE_WINDOW_MS', 2000);
+const crashDrainMs = readMs('DEPLOYCTL_CRASH_DRAIN_MS', 5000);
+const wsHoldMaxMs = readMs('DEPLOYCTL_WS_HOLD_MAX_MS', 120000);
+const wsCloseTimeoutMs = 3000;
+
+/**
+ * @typedef {object} Conn
+ * @property {Set<import('node:http').ServerResponse>} inFlight responses not yet finished
+ * @property {number} idleSince when the last response finished (or the socket connected)
+ * @property {boolean} upgraded taken over by a WebSocket (or other upgrade) handler
+ */
+/** @type {Map<import('node:net').Socket, Conn>} */
+const conns = new Map();
+/** @type {Set<import('node:net').Server>} */
+const servers = new Set();
+let draining = false;
+let appOwnsShutdown = false;
+let crashed = false;
+let wsClosing = false;
+
+patchServer(/** @type {ServerProto} */ (/** @type {unknown} */ (http.Server.prototype)), 'connection');
+patchServer(/** @type {ServerProto} */ (/** @type {unknown} */ (https.Server.prototype)), 'secureConnection');
+
+// node:cluster's own forwarding listener is already there; anything past it and ours is the app's.
+const baseMessageListeners = process.listenerCount('message');
+process.on('message', (message) => {
+  if (message === 'shutdown') {
+    appOwnsShutdown = process.listenerCount('message') > baseMessageListeners + 1;
+    startDrain();
+  }
+});
+
+listenToControlPipe(Number(process.env.DEPLOYCTL_CONTROL_FD));
+
+process.on('disconnect', () => {
+  // The cluster disconnects a worker only once all its servers have closed,
+  // i.e. once the last connection is gone.
+  if (crashed) process.exit(1);
+  if (draining && !appOwnsShutdown) process.exit(0);
+});
+
+process.on('uncaughtException', (error, origin) => {
+  if (process.listenerCount('uncaughtException') > 1) return; // the app handles its own
+  process.stderr.write(`${origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception'}: ${describe(error)}\n`);
+  if (crashed) process.exit(1);
+  crashed = true;
+  process.exitCode = 1;
+  if (process.send && process.connected) {
+    process.send({ deployctl: 'crashed', error: firstLine(error) }, undefined, {}, () => undefined);
+  }
+  startDrain();
+  closeWebSockets(Math.min(defaultWindowMs, 1000));
+  leaveCluster();
+  setTimeout(() => process.exit(1), crashDrainMs);
+});
+
+/**
+ * @typedef {{ emit: (this: import('node:net').Server, event: string, ...args: unknown[]) => boolean,
+ *   closeIdleConnections: (this: import('node:net').Server) => void }} ServerProto
+ */
+/**
+ * @param {ServerProto} target http.Server or https.Server prototype
+ * @param {string} connectionEvent the event whose socket carries the HTTP requests
+ */
+function patchServer(target, connectionEvent) {
+  const emit = target.emit;
+  target.emit = function patchedEmit(event, ...args) {
+    if (event === connectionEvent) track(this, /** @type {import('node:net').Socket} */ (args[0]));
+    else if (event === 'request') onRequest(/** @type {import('node:http').ServerResponse} */ (args[1]));
+    else if (event === 'upgrade') onUpgrade(/** @type {import('node:net').Socket} */ (args[1]));
+    return emit.call(this, event, ...args);
+  };
+  const closeIdleConnections = target.closeIdleConnections;
+  // Node's server.close() closes idle keep-alive sockets at once; while
+  // draining, the sweep closes them safely instead.
+  target.closeIdleConnections = function patchedCloseIdleConnections() {
+    if (draining) return sweep();
+    return closeIdleConnections.call(this);
+  };
+}
+
+/**
+ * @param {import('node:net').Server} server
+ * @param {import('node:net').Socket} socket
+ */
+function track(server, socket) {
+  if (!socket || conns.has(socket)) return;
+  servers.add(server);
+  conns.set(socket, { inFlight: new Set(), idleSince: Date.now(), upgraded: false });
+  socket.once('close', () => conns.delete(socket));
+}
+
+/** @param {import('node:http').ServerResponse} res */
+function onRequest(res) {
+  const conn = conns.get(res.socket ?? /** @type {never} */ (undefined));
+  if (draining) res.shouldKeepAlive = false;
+  if (!conn) return;
+  conn.inFlight.add(res);
+  res.once('close', () => {
+    conn.inFlight.delete(res);
+    conn.idleSince = Date.now();
+  });
+}
+
+/** @param {import('node:net').Socket} socket */
+function onUpgrade(socket) {
+  const conn = conns.get(socket);
+  if (conn) conn.upgraded = true;
+  if (wsClosing) setImmediate(() => closeWebSocket(socket));
+}
+
+function startDrain() {
+  if (draining) return;
+  draining = true;
+  for (const conn of conns.values()) {
+    for (const res of conn.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+  }
+  setInterval(sweep, Math.max(20, Math.min(100, idleGraceMs / 4))).unref();
+  // Should the word that the roll is over never come, let go eventually.
+  setTimeout(() => closeWebSockets(defaultWindowMs), wsHoldMaxMs).unref();
+}
+
+/** Ends keep-alive sockets that have been idle for the grace period. */
+function sweep() {
+  const now = Date.now();
+  for (const [socket, conn] of conns) {
+    if (conn.upgraded || conn.inFlight.size > 0 || now - conn.idleSince < idleGraceMs) continue;
+    socket.end();
+    setTimeout(() => socket.destroy(), wsCloseTimeoutMs).unref();
+  }
+}
+
+/**
+ * The supervisor's own pipe (not the cluster IPC channel, which an app that
+ * closes its server on 'shutdown' loses at once): newline-delimited JSON.
+ * @param {number} fd
+ */
+function listenToControlPipe(fd) {
+  if (!Number.isInteger(fd) || fd < 3) return;
+  /** @type {import('node:net').Socket} */
+  let pipe;
+  try {
+    pipe = new net.Socket({ fd, readable: true, writable: false });
+  } catch {
+    return; // not started by the supervisor
+  }
+  pipe.unref();
+  pipe.on('error', () => undefined);
+  let buffered = '';
+  pipe.on('data', (chunk) => {
+    const lines = (buffered + chunk.toString()).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) onControl(line);
+  });
+}
+
+/** @param {string} line */
+function onControl(line) {
+  /** @type {unknown} */
+  let message;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (isCloseWebSockets(message)) closeWebSockets(message.windowMs);
+}
+
+/** @param {number} windowMs */
+function closeWebSockets(windowMs) {
+  if (wsClosing) return;
+  wsClosing = true;
+  // The app's websocket-drain helper closes the sockets it manages.
+  process.emit(/** @type {never} */ ('deployctl:close-websockets'), /** @type {never} */ (windowMs));
+  const sockets = [];
+  for (const [socket, conn] of conns) {
+    if (conn.upgraded && !(/** @type {Record<symbol, unknown>} */ (/** @type {unknown} */ (socket))[WS_MANAGED])) sockets.push(socket);
+  }
+  const stepMs = sockets.length > 0 ? Math.max(0, windowMs) / sockets.length : 0;
+  sockets.forEach((socket, i) => setTimeout(() => closeWebSocket(socket), Math.round(i * stepMs)));
+}
+
+/** @param {import('node:net').Socket} socket */
+function closeWebSocket(socket) {
+  if (socket.destroyed || !socket.writable) return;
+  socket.write(CLOSE_1012);
+  const timer = setTimeout(() => socket.destroy(), wsCloseTimeoutMs);
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** Stop taking connections: the cluster way when in a worker, else close the servers. */
+function leaveCluster() {
+  const cluster = /** @type {import('node:cluster').Cluster} */ (/** @type {unknown} */ (require('node:cluster')));
+  if (cluster.isWorker && cluster.worker && process.connected) cluster.worker.disconnect();
+  else for (const server of servers) server.close();
+}
+
+/** @param {unknown} message @returns {message is { deployctl: 'close-websockets', windowMs: number }} */
+function isCloseWebSockets(message) {
+  return typeof message === 'object' && message !== null && /** @type {{ deployctl?: unknown }} */ (message).deployctl === 'close-websockets';
+}
+
+/** @param {string} name @param {number} fallback */
+function readMs(name, fallback) {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** @param {unknown} error */
+function describe(error) {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** @param {unknown} error */
+function firstLine(error) {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

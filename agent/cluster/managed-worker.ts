@@ -1,0 +1,193 @@
+import type { Clock, Timer } from '../clock';
+import { DeployError } from '../errors';
+import { closeWebSockets, crashedError, messageKey, SHUTDOWN } from './messages';
+import { StderrTail } from './stderr-tail';
+import type { Readiness } from './supervisor-options';
+import type { WorkerExit, WorkerProcess } from './worker-host';
+import { isLeaving, transition, type WorkerState } from './worker-state';
+
+/** A release as the supervisor runs it: an unpacked directory and its name. */
+export interface Release {
+  readonly version: string;
+  readonly dir: string;
+}
+
+export type StartFailureReason = 'exit' | 'timeout';
+
+/** A new worker did not become ready; says why, with the last lines it wrote to stderr. */
+export class WorkerStartError extends DeployError {
+  constructor(
+    readonly reason: StartFailureReason,
+    readonly version: string,
+    readonly exit: WorkerExit | undefined,
+    readonly stderr: readonly string[],
+    detail: string,
+  ) {
+    super('WORKER_START_FAILED', `worker of ${version} ${detail}`);
+  }
+
+  override get name(): string {
+    return 'WorkerStartError';
+  }
+}
+
+export interface ManagedWorkerOptions {
+  readonly slot: number;
+  readonly release: Release;
+  readonly readiness: Readiness;
+  readonly startTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  /** SIGKILL follows SIGTERM after this long. */
+  readonly killGraceMs: number;
+  readonly stderrTailLines: number;
+  readonly clock: Clock;
+}
+
+type Handler = (worker: ManagedWorker, message: unknown) => void;
+
+/** IPC messages from the worker, routed by key (see messages.ts). */
+const messageHandlers: Readonly<Record<'ready' | 'crashed', Handler>> = {
+  ready: (worker) => worker.onReadyMessage(),
+  crashed: (worker, message) => worker.markCrashed(crashedError(message)),
+};
+
+/**
+ * One worker process and what the primary knows of it: its state, whether it
+ * became ready in time, how it exited, and its last stderr lines.
+ */
+export class ManagedWorker {
+  readonly slot: number;
+  readonly release: Release;
+  readonly startedAt: number;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<WorkerExit>;
+  state: WorkerState = 'none';
+  /** Set when the worker reported an uncaught exception (drain preload). */
+  crashError: string | undefined;
+  /** True once the supervisor told it to go: its exit is expected. */
+  retired = false;
+
+  private readonly tail: StderrTail;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: WorkerStartError) => void;
+  private settledReady = false;
+  private startTimer: Timer | undefined;
+  private killTimer: Timer | undefined;
+  private released = false;
+
+  constructor(
+    readonly process: WorkerProcess,
+    private readonly options: ManagedWorkerOptions,
+  ) {
+    this.slot = options.slot;
+    this.release = options.release;
+    this.startedAt = options.clock.now();
+    this.tail = new StderrTail(options.stderrTailLines);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined); // observed by whoever awaits it
+    this.exited = new Promise<WorkerExit>((resolve) => process.on('exit', resolve));
+
+    process.on('online', () => this.to('online', ['none']));
+    process.on('listening', () => this.onListening());
+    process.on('message', (message) => {
+      const key = messageKey(message);
+      if (key) messageHandlers[key](this, message);
+    });
+    process.on('disconnect', () => this.to('disconnected', ['none', 'online', 'listening', 'ready', 'draining']));
+    process.on('exit', (exit) => this.onExit(exit));
+    process.on('stderr', (chunk) => this.tail.push(chunk));
+    this.startTimer = options.clock.setTimeout(() => this.onStartTimeout(), options.startTimeoutMs);
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  stderrTail(): string[] {
+    return this.tail.read();
+  }
+
+  /** Ready and not on its way out: it serves traffic. */
+  isServing(): boolean {
+    return this.state === 'ready';
+  }
+
+  onReadyMessage(): void {
+    if (this.options.readiness === 'message') this.markReady();
+  }
+
+  private markReady(): void {
+    if (this.state === 'online' || this.state === 'listening') this.to('ready', ['online', 'listening']);
+    if (this.state === 'ready') this.settle();
+  }
+
+  markCrashed(error: string): void {
+    this.crashError = error;
+  }
+
+  /** Tell it to shut down: the app gets 'shutdown', the cluster stops routing to it. */
+  retire(): void {
+    this.retired = true;
+    if (isLeaving(this.state)) return;
+    this.process.send(SHUTDOWN);
+    this.process.disconnect();
+    this.to('draining', ['none', 'online', 'listening', 'ready']);
+  }
+
+  /**
+   * Let go of everything: WebSockets it still holds are closed over `windowMs`,
+   * and it is killed if it has not exited `shutdownTimeoutMs` from now.
+   */
+  letGo(windowMs: number): void {
+    this.retire();
+    if (this.released || this.state === 'dead') return;
+    this.released = true;
+    this.process.control(closeWebSockets(windowMs));
+    const { clock, shutdownTimeoutMs, killGraceMs } = this.options;
+    this.killTimer = clock.setTimeout(() => {
+      this.process.kill('SIGTERM');
+      this.killTimer = clock.setTimeout(() => this.process.kill('SIGKILL'), killGraceMs);
+    }, windowMs + shutdownTimeoutMs);
+  }
+
+
+  private onListening(): void {
+    if (this.state === 'online') this.to('listening', ['online']);
+    if (this.options.readiness === 'listening') this.markReady();
+  }
+
+  private onExit(exit: WorkerExit): void {
+    this.to('dead', ['none', 'online', 'listening', 'ready', 'draining', 'disconnected']);
+    this.startTimer?.clear();
+    this.killTimer?.clear();
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const why = this.crashError ? ` after an uncaught exception: ${this.crashError}` : '';
+    this.fail('exit', exit, `${how} before it was ready${why}`);
+  }
+
+  private onStartTimeout(): void {
+    this.fail('timeout', undefined, `was not ready within ${this.options.startTimeoutMs} ms (${this.options.readiness})`);
+  }
+
+  private fail(reason: StartFailureReason, exit: WorkerExit | undefined, detail: string): void {
+    if (this.settledReady) return;
+    this.settledReady = true;
+    this.startTimer?.clear();
+    this.rejectReady(new WorkerStartError(reason, this.release.version, exit, this.tail.read(), detail));
+  }
+
+  private settle(): void {
+    if (this.settledReady) return;
+    this.settledReady = true;
+    this.startTimer?.clear();
+    this.resolveReady();
+  }
+
+  /** Moves to `next` when the current state is one of `from`; other events are stale and ignored. */
+  private to(next: WorkerState, from: readonly WorkerState[]): void {
+    if (from.includes(this.state)) this.state = transition(this.state, next);
+  }
+}

@@ -1,0 +1,44 @@
+import type { WorkerExit } from './worker-host';
+
+/** Where a roll failed: a new worker did not start, or died before the roll was stable. */
+export type RollStep = 'start' | 'stability';
+
+export interface RollFailure {
+  readonly step: RollStep;
+  readonly slot: number;
+  readonly version: string;
+  /** 'exit': died; 'timeout': not ready within startTimeoutMs. */
+  readonly reason: 'exit' | 'timeout';
+  readonly message: string;
+  readonly exit: WorkerExit | undefined;
+  /** Last lines the failed worker wrote to stderr. */
+  readonly stderr: readonly string[];
+}
+
+export interface RollResult {
+  readonly ok: boolean;
+  readonly version: string;
+  readonly previousVersion: string;
+  /** From the first fork until the last old worker was retired (null when it never got there). */
+  readonly rollMs: number | null;
+  /** The whole roll, stability wait and any rollback included. */
+  readonly durationMs: number;
+  readonly failure?: RollFailure;
+  /** True when the slots that had been replaced run the previous release again. */
+  readonly rolledBack: boolean;
+  readonly rollbackFailure?: RollFailure;
+}
+
+/** What the supervisor reports to its owner (logs, metrics, status). */
+export type SupervisorEvent =
+  | { readonly type: 'worker-ready'; readonly slot: number; readonly version: string; readonly pid: number | undefined }
+  | {
+      readonly type: 'worker-crashed';
+      readonly slot: number;
+      readonly version: string;
+      readonly exit: WorkerExit;
+      readonly error: string | undefined;
+      readonly restartInMs: number | null;
+    }
+  | { readonly type: 'crash-loop'; readonly slot: number; readonly version: string; readonly crashes: number }
+  | { readonly type: 'roll-failed'; readonly failure: RollFailure };

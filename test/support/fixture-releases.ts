@@ -1,0 +1,43 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Release } from '../../agent/cluster/managed-worker';
+
+export type FixtureMode =
+  | 'graceful'
+  | 'unmodified'
+  | 'ready-message'
+  | 'crash-on-boot'
+  | 'never-listen'
+  | 'crash-after-listening'
+  | 'ignore-shutdown';
+
+export interface FixtureReleaseOptions {
+  readonly mode?: FixtureMode;
+  readonly bootMs?: number;
+  readonly requestMs?: number;
+}
+
+/** The repository root, found from this file both as source and as compiled dist/. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'jest.config.js'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no repository root above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const fixtureAppPath = (): string => path.join(repoRoot(), 'test', 'fixtures', 'apps', 'http-ws-app.js');
+
+/**
+ * Writes a release directory `<root>/<version>` whose server.js runs the
+ * fixture app with the given behaviour (fixture.json in the release dir).
+ */
+export function makeFixtureRelease(root: string, version: string, options: FixtureReleaseOptions = {}): Release {
+  const dir = path.join(root, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'server.js'), `require(${JSON.stringify(fixtureAppPath())});\n`);
+  writeFileSync(path.join(dir, 'fixture.json'), JSON.stringify({ mode: 'graceful', ...options }));
+  return { version, dir };
+}
