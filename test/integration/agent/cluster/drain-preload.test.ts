@@ -1,0 +1,60 @@
+import http from 'node:http';
+import { startLoad } from '../../../support/load/load-client';
+import { startSupervisedApp, type SupervisedApp } from '../../../support/supervised-app';
+import { withTimeout } from '../../../support/with-timeout';
+
+function getVia(agent: http.Agent, port: number): Promise<{ status: number; body: string; connection: string | undefined; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection, reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('the drain preload', () => {
+  let app: SupervisedApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('answers a request on an idle keep-alive socket of a retired worker with Connection: close instead of resetting it', async () => {
+    app = await startSupervisedApp({ workers: 1, idleGraceMs: 3000 }, { mode: 'unmodified' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await getVia(agent, app.port);
+      expect(first).toMatchObject({ status: 200, body: 'v1', connection: 'keep-alive', reused: false });
+
+      // The socket sits idle in the agent's pool while the worker behind it is retired.
+      const result = await withTimeout(app.supervisor.roll(app.release('v2', { mode: 'unmodified' })), 20_000, 'the roll');
+      expect(result.ok).toBe(true);
+
+      const second = await getVia(agent, app.port);
+      expect(second).toMatchObject({ status: 200, body: 'v1', connection: 'close', reused: true });
+      const third = await getVia(agent, app.port);
+      expect(third).toMatchObject({ status: 200, body: 'v2', reused: false });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("keeps requests whole when the cluster distributes connections itself (schedulingPolicy 'none')", async () => {
+    app = await startSupervisedApp({ workers: 2, schedulingPolicy: 'none' }, { mode: 'unmodified' });
+    const load = startLoad({ port: app.port, keepAliveConcurrency: 4, freshConcurrency: 2, wsClients: 10 });
+    try {
+      await load.waitFor((r) => (r.versions.v1 ?? 0) > 20 && r.wsVersionsAtEnd.v1 === 10, 10_000, 'load on v1');
+      load.resetCounters();
+      const result = await withTimeout(app.supervisor.roll(app.release('v2', { mode: 'unmodified' })), 20_000, 'the roll');
+      expect(result.ok).toBe(true);
+      await load.waitFor((r) => r.wsVersionsAtEnd.v2 === 10, 10_000, 'WebSocket clients on v2');
+      const report = await load.stop();
+      expect(report.failures).toEqual([]);
+      expect(report.abnormalWsCloses).toBe(0);
+    } finally {
+      await load.stop();
+    }
+  });
+});
