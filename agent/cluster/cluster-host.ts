@@ -21,6 +21,8 @@ export class ClusterHost implements WorkerHost {
       cwd: spec.cwd,
       execArgv: [...spec.execArgv],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
+      ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
+      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
     });
     // cluster.fork merges process.env under what it is given; pass the complete env
     // and blank out what the spec leaves out so the worker sees exactly the spec.

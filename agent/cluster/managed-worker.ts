@@ -10,6 +10,8 @@ import { isLeaving, transition, type WorkerState } from './worker-state';
 export interface Release {
   readonly version: string;
   readonly dir: string;
+  /** Entry file relative to `dir`; the supervisor's `entry` option when absent. */
+  readonly entry?: string;
 }
 
 export type StartFailureReason = 'exit' | 'timeout';

@@ -24,7 +24,7 @@ export interface RollResult {
   /** The whole roll, stability wait and any rollback included. */
   readonly durationMs: number;
   readonly failure?: RollFailure;
-  /** True when the slots that had been replaced run the previous release again. */
+  /** True when slots had been replaced and run the previous release again (false when none was replaced). */
   readonly rolledBack: boolean;
   readonly rollbackFailure?: RollFailure;
 }

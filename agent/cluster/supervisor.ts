@@ -23,6 +23,9 @@ export interface SupervisorDeps {
   /** Absolute path of the drain preload. @default drain-preload.js beside this file */
   readonly preloadPath?: string;
   readonly onEvent?: (event: SupervisorEvent) => void;
+  /** Workers run as this user / group id (config app.user / app.group). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface SupervisorStatus {
@@ -81,11 +84,23 @@ export class Supervisor {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       const failure = this.failureOf(failed.reason, 'start', 0);
-      await this.stop();
-      throw new DeployError('SUPERVISOR_START_FAILED', `could not start ${release.version}: ${failure.message}`, {
+      // Back to not started, so a later start (another release) can try again.
+      this.stopping = Promise.resolve();
+      for (const worker of workers) worker.letGo(0);
+      await Promise.all(workers.map((w) => w.exited));
+      this.slots = [];
+      this.current = undefined;
+      this.stopping = undefined;
+      const tail = failure.stderr.length > 0 ? `\n${failure.stderr.slice(-5).join('\n')}` : '';
+      throw new DeployError('SUPERVISOR_START_FAILED', `could not start ${release.version}: ${failure.message}${tail}`, {
         cause: failed.reason,
       });
     }
+  }
+
+  /** True once start() has succeeded and until stop(). */
+  get running(): boolean {
+    return this.current !== undefined && !this.stopping;
   }
 
   /**
@@ -120,7 +135,7 @@ export class Supervisor {
         ...base,
         ok: false,
         failure,
-        rolledBack: !rollbackFailure,
+        rolledBack: undo.length > 0 && !rollbackFailure,
         ...(rollbackFailure ? { rollbackFailure } : {}),
         durationMs: this.clock.now() - startedAt,
       };
@@ -213,10 +228,12 @@ export class Supervisor {
   private spawn(slot: Slot, release: Release): ManagedWorker {
     const o = this.options;
     const proc = this.deps.host.fork({
-      entryPath: path.resolve(release.dir, o.entry),
+      entryPath: path.resolve(release.dir, release.entry ?? o.entry),
       cwd: release.dir,
       env: this.workerEnv(release),
       execArgv: o.drainPreload ? ['--require', this.preloadPath()] : [],
+      ...(this.deps.uid !== undefined ? { uid: this.deps.uid } : {}),
+      ...(this.deps.gid !== undefined ? { gid: this.deps.gid } : {}),
     });
     const worker = new ManagedWorker(proc, {
       slot: slot.index,

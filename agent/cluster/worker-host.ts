@@ -12,6 +12,9 @@ export interface ForkSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Node options, e.g. `--require <drain preload>`. */
   readonly execArgv: readonly string[];
+  /** Run the worker as this user and group id (the primary must be root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface WorkerExit {

@@ -8,7 +8,7 @@
  */
 import type { ToolVariant } from './app-under-test';
 import { BOOT_MS, readSettings, SCENARIOS } from './bench-config';
-import { cleanupAll, cleanupOnSignals } from './cleanup';
+import { cleanupAll, cleanupOnSignals, isSignalled } from './cleanup';
 import { deployctlTool } from './deployctl-tool';
 import { measureForkToListening } from './fork-to-listening';
 import { errorMessage } from './ipc-protocol';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
 cleanupOnSignals();
 main()
   .catch((error: unknown) => {
+    if (isSignalled()) return;
     progress(`bench:reload failed: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}`);
     process.exitCode = 1;
   })

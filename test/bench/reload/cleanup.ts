@@ -51,9 +51,15 @@ async function runAll(): Promise<void> {
   clearTimeout(timer);
 }
 
+let signalled = false;
+
+/** True once SIGINT/SIGTERM arrived (failures after it are its consequence). */
+export function isSignalled(): boolean {
+  return signalled;
+}
+
 /** On SIGINT/SIGTERM: clean up, then exit 130/143. A second signal exits at once. */
 export function cleanupOnSignals(): void {
-  let signalled = false;
   const handler = (signal: NodeJS.Signals): void => {
     if (signalled) process.exit(1);
     signalled = true;
