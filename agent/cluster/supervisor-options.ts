@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { definedOnly } from '../config/defined-only';
 import { DeployError } from '../errors';
 import type { SchedulingPolicy } from './cluster-host';
 
@@ -74,15 +75,11 @@ export const supervisorDefaults = {
 } as const satisfies Omit<Required<SupervisorOptions>, 'port'>;
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
-  const merged = { ...supervisorDefaults, ...stripUndefined(options) };
+  const merged = { ...supervisorDefaults, ...definedOnly(options) };
   const workers = merged.workers === 'auto' ? availableParallelism() : merged.workers;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new DeployError('INVALID_OPTIONS', `workers must be 'auto' or a whole number from 1 to 256, got ${String(merged.workers)}`);
   }
   const maxSurge = Math.min(Math.max(1, merged.maxSurge), workers);
   return Object.freeze({ ...merged, env: Object.freeze({ ...merged.env }), port: options.port, workers, maxSurge });
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -9,7 +9,8 @@ export type FixtureMode =
   | 'crash-on-boot'
   | 'never-listen'
   | 'crash-after-listening'
-  | 'ignore-shutdown';
+  | 'ignore-shutdown'
+  | 'unhealthy';
 
 export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;

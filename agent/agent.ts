@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { ClusterHost } from './cluster/cluster-host';
+import { Supervisor } from './cluster/supervisor';
+import type { WorkerHost } from './cluster/worker-host';
+import { loadConfig } from './config/load';
+import type { RuntimeConfig } from './config/runtime-config';
+import { readAgentState, writeAgentState } from './deploy/agent-state';
+import { Deployer } from './deploy/deployer';
+import { DesiredWatcher } from './deploy/desired-watcher';
+import { ReleaseDirs } from './deploy/release-dirs';
+import { describeError } from './errors';
+import type { Logger } from './log/logger';
+import { LocalStore } from './store/local-store';
+import { openStore } from './store/open-store';
+import type { ReleaseStore } from './store/release-store';
+
+export interface AgentDeps {
+  readonly log: Logger;
+  /** @default node:cluster */
+  readonly host?: WorkerHost;
+  /** @default openStore(config.store) */
+  readonly store?: ReleaseStore;
+}
+
+/**
+ * deploy-agent's subsystems and their lifecycle: on start it serves `current`
+ * at once (no fetch), then converges to desired.json on every change and poll.
+ * start/stop/reload are async; stop is idempotent.
+ */
+export class Agent {
+  private config: RuntimeConfig;
+  private readonly store: ReleaseStore;
+  private readonly dirs: ReleaseDirs;
+  private readonly supervisor: Supervisor;
+  private deployer: Deployer | undefined;
+  private watcher: DesiredWatcher | undefined;
+  private converging: Promise<void> | undefined;
+  private again = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    config: RuntimeConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.config = config;
+    this.store = deps.store ?? openStore(config.store);
+    this.dirs = new ReleaseDirs(config.releasesDir);
+    const log = deps.log;
+    this.supervisor = new Supervisor(config.app, {
+      host: deps.host ?? new ClusterHost(config.app.schedulingPolicy),
+      ...(config.app.user !== undefined ? { uid: config.app.user } : {}),
+      ...(config.app.group !== undefined ? { gid: config.app.group } : {}),
+      onEvent: (event) => log.info({ event: event.type, ...event }, `worker event ${event.type}`),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.deps;
+    await this.dirs.prepare();
+    const leftovers = await this.dirs.removeLeftovers();
+    if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed partial unpacks left by an earlier run');
+    const { state, problem } = await readAgentState(this.dirs.stateFile);
+    if (problem) log.warn({ file: this.dirs.stateFile }, problem);
+    const current = await this.dirs.current();
+    const fixed = { ...state, current: current ?? null, state: 'idle', target: null };
+    if (state.state !== 'idle') log.warn({ step: state.state, version: state.target }, `the last run stopped during ${state.state}; starting over from current`);
+    await writeAgentState(this.dirs.stateFile, fixed);
+    this.deployer = new Deployer({ store: this.store, dirs: this.dirs, supervisor: this.supervisor, config: () => this.config, log }, fixed);
+    if (current) {
+      try {
+        await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current) });
+        log.info({ version: current }, `serving ${current} (current)`);
+      } catch (error) {
+        log.error({ version: current, err: describeError(error) }, `cannot start current release ${current}`);
+      }
+    } else {
+      log.info({ store: this.store.url }, 'no release on this instance yet; waiting for desired.json');
+    }
+    this.startWatcher();
+    this.tick();
+  }
+
+  /** Asks for a convergence pass; passes never overlap, and a request during one runs another after it. */
+  tick(): void {
+    if (this.stopping || !this.deployer) return;
+    if (this.converging) {
+      this.again = true;
+      return;
+    }
+    const deployer = this.deployer;
+    this.converging = (async () => {
+      do {
+        this.again = false;
+        try {
+          await deployer.converge();
+        } catch (error) {
+          this.deps.log.error({ err: describeError(error) }, 'unexpected error while converging');
+        }
+      } while (this.again && !this.stopping);
+    })().finally(() => (this.converging = undefined));
+  }
+
+  /** Resolves when no convergence pass is running (tests, status). */
+  async settled(): Promise<void> {
+    while (this.converging) await this.converging;
+  }
+
+  get status() {
+    return { ...this.supervisor.status(), agent: this.deployer?.state };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.watcher?.stop();
+      await this.supervisor.stop();
+      await this.converging;
+    })();
+    return this.stopping;
+  }
+
+  forceStop(): void {
+    this.supervisor.forceStop();
+  }
+
+  /** SIGHUP: re-read the config; store, poll, keep, limits and health check apply at once. */
+  async reload(): Promise<void> {
+    const next = await loadConfig(this.config.configPath);
+    const appChanged = JSON.stringify(next.app) !== JSON.stringify(this.config.app);
+    if (next.store !== this.config.store || next.releasesDir !== this.config.releasesDir) {
+      this.deps.log.warn({}, 'store and releasesDir changes need a restart (systemctl restart deploy-agent)');
+    }
+    if (appChanged) this.deps.log.warn({}, 'app settings changed: they apply from the next restart of the agent');
+    this.config = next;
+    await this.watcher?.stop();
+    this.startWatcher();
+    this.deps.log.info({ pollIntervalMs: next.pollIntervalMs, keep: next.keep }, 'configuration reloaded');
+    this.tick();
+  }
+
+  private startWatcher(): void {
+    const localDir = this.store instanceof LocalStore && existsSync(this.store.root) ? this.store.root : undefined;
+    this.watcher = new DesiredWatcher({ pollIntervalMs: this.config.pollIntervalMs, localDir, onTick: () => this.tick() });
+    this.watcher.start();
+  }
+}

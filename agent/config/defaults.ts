@@ -1,0 +1,21 @@
+import { supervisorDefaults } from '../cluster/supervisor-options';
+
+/**
+ * Every default of the agent's configuration, in one place (DESIGN §5). The
+ * JSDoc of `AgentConfigFile` repeats them; a unit test keeps the two honest.
+ */
+export const agentDefaults = {
+  /** The app section: the supervisor's own defaults (agent/cluster/supervisor-options.ts). */
+  app: supervisorDefaults,
+  healthCheck: { path: '/', timeoutMs: 10_000 },
+  releasesDir: '/var/lib/deploy-agent',
+  keep: 5,
+  pollIntervalMs: 5_000,
+  limits: {
+    maxArtifactBytes: 1024 ** 3,
+    maxUnpackedBytes: 4 * 1024 ** 3,
+    maxFiles: 200_000,
+  },
+  loadBalancer: { maxUnavailable: 1 },
+  control: { socket: '/run/deploy-agent.sock' },
+} as const;

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { DeployError } from '../errors';
+import { configFileSchema, type AgentConfigFile } from './config-file';
+import { agentDefaults } from './defaults';
+import { definedOnly } from './defined-only';
+import { resolveId } from './resolve-user';
+import type { RuntimeConfig } from './runtime-config';
+
+/** The only reader of the config file: parse, validate, apply defaults, freeze. */
+export async function loadConfig(configPath: string): Promise<RuntimeConfig> {
+  let text: string;
+  try {
+    text = await readFile(configPath, 'utf8');
+  } catch (cause) {
+    throw new DeployError('CONFIG_UNREADABLE', `cannot read config ${configPath}: ${(cause as Error).message}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new DeployError('CONFIG_INVALID', `config ${configPath} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return buildRuntimeConfig(parseConfigFile(json, configPath), configPath);
+}
+
+export function parseConfigFile(json: unknown, where: string): z.output<typeof configFileSchema> {
+  const result = configFileSchema.safeParse(json);
+  if (result.success) return result.data;
+  const lines = result.error.issues.slice(0, 5).map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `${key}: ${describeIssue(issue)}`;
+  });
+  throw new DeployError('CONFIG_INVALID', `config ${where} is invalid:\n  ${lines.join('\n  ')}`, { cause: result.error });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling)`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required, expected ${issue.expected}`;
+  return issue.message;
+}
+
+export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, configPath: string): RuntimeConfig {
+  const d = agentDefaults;
+  const base = path.dirname(path.resolve(configPath));
+  const app = file.app;
+  const config: RuntimeConfig = {
+    configPath: path.resolve(configPath),
+    store: file.store.startsWith('s3://') || file.store.startsWith('file://') ? file.store : path.resolve(base, file.store),
+    app: {
+      ...d.app,
+      ...definedOnly({
+        entry: app.entry,
+        workers: app.workers,
+        readiness: app.readiness,
+        startTimeoutMs: app.startTimeoutMs,
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        maxSurge: app.maxSurge,
+        drainPreload: app.drainPreload,
+        idleGraceMs: app.idleGraceMs,
+        wsCloseWindowMs: app.wsCloseWindowMs,
+        stableMs: app.stableMs,
+        schedulingPolicy: app.schedulingPolicy,
+      }),
+      port: app.port,
+      env: Object.freeze({ ...(app.env ?? {}) }),
+      user: resolveId('user', app.user),
+      group: resolveId('group', app.group),
+    },
+    healthCheck: app.healthCheck
+      ? { path: app.healthCheck.path ?? d.healthCheck.path, timeoutMs: app.healthCheck.timeoutMs ?? d.healthCheck.timeoutMs }
+      : undefined,
+    releasesDir: path.resolve(base, file.releasesDir ?? d.releasesDir),
+    keep: file.keep ?? d.keep,
+    pollIntervalMs: file.pollIntervalMs ?? d.pollIntervalMs,
+    limits: {
+      maxArtifactBytes: file.limits?.maxArtifactBytes ?? d.limits.maxArtifactBytes,
+      maxUnpackedBytes: file.limits?.maxUnpackedBytes ?? d.limits.maxUnpackedBytes,
+      maxFiles: file.limits?.maxFiles ?? d.limits.maxFiles,
+    },
+    loadBalancer: file.loadBalancer
+      ? {
+          targetGroupArns: Object.freeze([...file.loadBalancer.targetGroupArns]),
+          port: file.loadBalancer.port ?? app.port,
+          maxUnavailable: file.loadBalancer.maxUnavailable ?? d.loadBalancer.maxUnavailable,
+          endpoint: file.loadBalancer.endpoint,
+          region: file.loadBalancer.region,
+        }
+      : undefined,
+    instanceId: file.instanceId,
+    trustedKeys: Object.freeze([...(file.trustedKeys ?? [])]),
+    control: {
+      socket: file.control?.socket ?? d.control.socket,
+      metricsPort: file.control?.metricsPort,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export type { AgentConfigFile };

@@ -1,0 +1,29 @@
+import type { SupervisorOptions } from '../cluster/supervisor-options';
+import type { UnpackLimitsConfig } from './unpack-limits-config';
+
+/** The complete, validated, frozen configuration the agent runs with (built by load.ts). */
+export interface RuntimeConfig {
+  readonly configPath: string;
+  readonly store: string;
+  readonly app: Required<Omit<SupervisorOptions, 'workers'>> & { readonly workers: number | 'auto' } & {
+    readonly user: number | undefined;
+    readonly group: number | undefined;
+  };
+  readonly healthCheck: { readonly path: string; readonly timeoutMs: number } | undefined;
+  readonly releasesDir: string;
+  readonly keep: number;
+  readonly pollIntervalMs: number;
+  readonly limits: UnpackLimitsConfig;
+  readonly loadBalancer:
+    | {
+        readonly targetGroupArns: readonly string[];
+        readonly port: number;
+        readonly maxUnavailable: number;
+        readonly endpoint: string | undefined;
+        readonly region: string | undefined;
+      }
+    | undefined;
+  readonly instanceId: string | undefined;
+  readonly trustedKeys: readonly string[];
+  readonly control: { readonly socket: string; readonly metricsPort: number | undefined };
+}

@@ -1,0 +1,201 @@
+import type { Release } from '../cluster/managed-worker';
+import type { RollResult } from '../cluster/roll-types';
+import type { Supervisor } from '../cluster/supervisor';
+import type { RuntimeConfig } from '../config/runtime-config';
+import { DeployError, describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import { unpackRelease } from '../release/unpack-release';
+import type { DesiredState } from '../store/documents';
+import type { ReleaseStore, Versioned } from '../store/release-store';
+import { writeAgentState, type AgentState } from './agent-state';
+import { transition, type DeployState } from './deploy-state';
+import { checkHealth } from './health-check';
+import type { ReleaseDirs } from './release-dirs';
+
+export interface DeployerDeps {
+  readonly store: ReleaseStore;
+  readonly dirs: ReleaseDirs;
+  readonly supervisor: Supervisor;
+  readonly config: () => RuntimeConfig;
+  readonly log: Logger;
+  /** Told of every change of step (status reports, metrics). */
+  readonly onChange?: (state: AgentState) => void;
+}
+
+/**
+ * Converges this instance to desired.json, one deploy at a time, through the
+ * state machine of deploy-state.ts. Every failure ends with the previous
+ * release serving and the failed version remembered, so it is not retried
+ * until desired.json changes.
+ */
+export class Deployer {
+  private step: DeployState = 'idle';
+  private storeProblem: string | undefined;
+
+  constructor(
+    private readonly deps: DeployerDeps,
+    public state: AgentState,
+  ) {}
+
+  /** One pass: read desired.json and deploy it if it asks for something new. */
+  async converge(): Promise<void> {
+    const desired = await this.readDesired();
+    if (!desired) return;
+    const version = desired.value.version;
+    const { supervisor } = this.deps;
+    if (version === this.state.current && supervisor.running) return;
+    const failed = this.state.failed;
+    if (failed && failed.version === version && failed.desiredEtag === desired.etag) return;
+    await this.deploy(desired);
+  }
+
+  private async readDesired(): Promise<Versioned<DesiredState> | undefined> {
+    try {
+      const desired = await this.deps.store.readDesired();
+      if (this.storeProblem) this.deps.log.info({ store: this.deps.store.url }, 'release store readable again');
+      this.storeProblem = undefined;
+      return desired;
+    } catch (error) {
+      const problem = describeError(error);
+      // Once per change of problem, not once per poll; the current release keeps serving.
+      if (problem !== this.storeProblem) {
+        this.deps.log.error({ store: this.deps.store.url, code: codeOf(error), err: problem }, 'cannot read desired.json; keeping the current release');
+      }
+      this.storeProblem = problem;
+      return undefined;
+    }
+  }
+
+  private async deploy(desired: Versioned<DesiredState>): Promise<void> {
+    const { store, dirs, supervisor, log } = this.deps;
+    const config = this.deps.config();
+    const version = desired.value.version;
+    const startedAt = new Date();
+    const previous = this.state.current;
+    const dlog = log.child({ version, previous });
+    dlog.info({ strategy: desired.value.strategy }, `deploying ${version}`);
+    try {
+      await this.to('fetching', version);
+      const manifest = await store.readManifest(version);
+      if (!manifest) {
+        throw new DeployError('MANIFEST_NOT_FOUND', `desired.json asks for ${version}, but releases/${version}.json is not in ${store.url}; push it first`);
+      }
+      if (await dirs.has(version)) {
+        dlog.info({ step: this.step }, `${version} is already unpacked`);
+      } else {
+        const source = await store.openArtifact(manifest);
+        await this.to('unpacking', version);
+        const unpacked = await unpackRelease({
+          source,
+          expected: { sha256: manifest.sha256, size: manifest.size },
+          releasesDir: dirs.releases,
+          version,
+          limits: config.limits,
+        });
+        dlog.info({ step: this.step, files: unpacked.files, bytes: unpacked.bytes }, `unpacked ${version}`);
+      }
+      const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}) };
+      await this.to('rolling', version);
+      if (supervisor.running) {
+        const result = await supervisor.roll(release);
+        if (!result.ok) throw rollFailed(result);
+        dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${version}`);
+      } else {
+        await supervisor.start(release);
+        dlog.info({ step: this.step }, `workers started on ${version}`);
+      }
+      await this.to('validating', version);
+      if (config.healthCheck) await this.validate(config, previous, dlog);
+      await dirs.switchCurrent(version);
+      this.state = {
+        ...this.state,
+        previous: previous === version ? this.state.previous : previous,
+        current: version,
+        failed: null,
+        lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
+      };
+      await this.to('idle', null);
+      dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
+      await this.prune(config.keep);
+    } catch (error) {
+      await this.fail(desired, error, startedAt, previous);
+    }
+  }
+
+  private async validate(config: RuntimeConfig, previous: string | null, dlog: Logger): Promise<void> {
+    const check = config.healthCheck;
+    if (!check) return;
+    try {
+      await checkHealth(config.app.port, check.path, check.timeoutMs);
+    } catch (error) {
+      if (previous && (await this.deps.dirs.has(previous))) {
+        await this.to('rolling-back', this.state.target);
+        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous}`);
+        const back = await this.deps.supervisor.roll({ version: previous, dir: this.deps.dirs.dirOf(previous) });
+        if (!back.ok) dlog.error({ err: back.failure?.message }, `rollback to ${previous} failed too`);
+      }
+      throw error;
+    }
+  }
+
+  private async fail(desired: Versioned<DesiredState>, error: unknown, startedAt: Date, previous: string | null): Promise<void> {
+    const version = desired.value.version;
+    const reason = describeError(error);
+    const servingPrevious = this.deps.supervisor.version === previous && previous !== null;
+    // 'rolled-back' only when new workers had started; a refused artifact changed nothing.
+    const touchedWorkers = this.step === 'rolling' || this.step === 'validating' || this.step === 'rolling-back';
+    if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
+    this.state = {
+      ...this.state,
+      failed: { version, desiredEtag: desired.etag, reason, at: new Date().toISOString() },
+      lastDeploy: {
+        version,
+        result: servingPrevious && touchedWorkers ? 'rolled-back' : 'failed',
+        error: reason,
+        errorCode: codeOf(error),
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+      },
+    };
+    await this.to('idle', null);
+    this.deps.log.error(
+      { version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
+      `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
+    );
+  }
+
+  private async prune(keep: number): Promise<void> {
+    const protect = new Set([this.state.current, this.state.previous].filter((v): v is string => v !== null));
+    try {
+      const removed = await this.deps.dirs.prune(keep, protect);
+      if (removed.length > 0) this.deps.log.info({ removed, keep }, `removed ${removed.length} old release(s)`);
+    } catch (error) {
+      this.deps.log.warn({ err: describeError(error) }, 'could not prune old releases');
+    }
+  }
+
+  private async to(next: DeployState, target: string | null): Promise<void> {
+    this.step = transition(this.step, next);
+    this.state = { ...this.state, state: next, target };
+    if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
+    await writeAgentState(this.deps.dirs.stateFile, this.state);
+    this.deps.onChange?.(this.state);
+  }
+}
+
+function rollFailed(result: RollResult): DeployError {
+  const failure = result.failure;
+  // The lines that say something, not the stack frames under them.
+  const said = (failure?.stderr ?? []).filter((line) => !/^\s+at /.test(line)).slice(-3);
+  const tail = said.length > 0 ? ` (stderr: ${said.join(' | ')})` : '';
+  const back = result.rollbackFailure
+    ? `; rollback to ${result.previousVersion} failed too: ${result.rollbackFailure.message}`
+    : result.rolledBack
+      ? `; rolled back to ${result.previousVersion}`
+      : `; ${result.previousVersion} kept serving`;
+  return new DeployError('ROLL_FAILED', `roll to ${result.version} failed at ${failure?.step ?? 'start'}: ${failure?.message ?? 'unknown'}${tail}${back}`);
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof DeployError ? error.code : 'UNEXPECTED';
+}

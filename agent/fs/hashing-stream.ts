@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+export interface HashingStreamOptions {
+  /** Fail the stream (and so stop reading) as soon as more than this many bytes arrived. @default no limit */
+  readonly maxBytes?: number;
+  /** The error to fail with past `maxBytes`, given the bytes seen. */
+  readonly tooLarge?: (bytes: number) => Error;
+  /** Called with the bytes seen so far after every chunk. */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/**
+ * A pass-through that counts and sha256-hashes what flows through it, so an
+ * artifact is hashed while it is uploaded or unpacked, never read twice.
+ */
+export class HashingStream extends Transform {
+  readonly #hash = createHash('sha256');
+  #bytes = 0;
+  #digest: string | undefined;
+
+  constructor(private readonly options: HashingStreamOptions = {}) {
+    super();
+  }
+
+  /** Bytes that passed so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Lowercase hex sha256 of every byte, once the source ended; undefined before. */
+  get sha256(): string | undefined {
+    return this.#digest;
+  }
+
+  override _transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!Buffer.isBuffer(chunk)) {
+      callback(new TypeError(`expected bytes, got a ${typeof chunk} chunk`));
+      return;
+    }
+    const bytes = this.#bytes + chunk.length;
+    const { maxBytes, tooLarge, onProgress } = this.options;
+    if (maxBytes !== undefined && bytes > maxBytes) {
+      callback(tooLarge?.(bytes) ?? new RangeError(`more than ${maxBytes} bytes`));
+      return;
+    }
+    this.#bytes = bytes;
+    this.#hash.update(chunk);
+    onProgress?.(bytes);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#digest = this.#hash.digest('hex');
+    callback();
+  }
+}

@@ -1,0 +1,197 @@
+import path from 'node:path';
+import type { ReadEntry } from 'tar';
+import { checkEntryPath, parsePortablePath } from './entry-path';
+import { fileModeOf, makeDir, makeHardlink, makeSymlink, safeJoin, writeEntryFile } from './entry-writer';
+import { ReleaseTree, type TreeNodeKind } from './release-tree';
+import { UnpackError, shownPath, type Refusal } from './unpack-error';
+import type { UnpackLimits } from './unpack-limits';
+
+export interface EntryExtractorOptions {
+  /** The private temp dir entries are written into. */
+  readonly root: string;
+  readonly limits: UnpackLimits;
+  /** Aborted when the unpack failed elsewhere: stop waiting for entry data. */
+  readonly signal: AbortSignal;
+}
+
+type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink';
+
+/** node-tar type names we write; everything else (devices, FIFOs, vendor types) is refused. */
+const KINDS: ReadonlyMap<string, EntryKind> = new Map([
+  ['File', 'file'],
+  ['OldFile', 'file'],
+  ['ContiguousFile', 'file'],
+  ['Directory', 'dir'],
+  ['SymbolicLink', 'symlink'],
+  ['Link', 'hardlink'],
+]);
+
+/**
+ * Checks every tar entry itself (path, type, link target, size, count) and only then writes it,
+ * one entry at a time, into `root`. The first unsafe entry throws an UnpackError; there is no
+ * strip-and-continue.
+ */
+export class EntryExtractor {
+  readonly #options: EntryExtractorOptions;
+  readonly #tree = new ReleaseTree();
+  /** Every regular file and directory created, for fsync before publishing. */
+  readonly files: string[] = [];
+  readonly dirs: string[] = [];
+  #entries = 0;
+  #bytes = 0;
+
+  constructor(options: EntryExtractorOptions) {
+    this.#options = options;
+  }
+
+  /** Things created: files, dirs (implicit parents too), symlinks, hardlinks; not the root. */
+  get entries(): number {
+    return this.#entries;
+  }
+
+  /** Bytes of regular-file data written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  async extract(entry: ReadEntry): Promise<void> {
+    const raw: unknown = entry.path;
+    if (typeof raw !== 'string' || raw === '') {
+      throw new UnpackError('ARTIFACT_CORRUPT', 'an entry has no usable path');
+    }
+    const entryPath = shownPath(raw);
+    const refuse = (refusal: Refusal): never => {
+      throw new UnpackError(refusal.code, refusal.problem, { entryPath });
+    };
+    const { limits } = this.#options;
+    const verdict = checkEntryPath(raw, limits.maxDepth);
+    if (!verdict.ok) return refuse(verdict.refusal);
+    const kind = KINDS.get(entry.type);
+    if (kind === undefined) {
+      return refuse({ code: 'UNPACK_UNSUPPORTED_ENTRY', problem: `the entry is a ${entry.type}; only files, directories, symlinks and hardlinks are allowed` });
+    }
+    const { segments } = verdict;
+    if (segments.length === 0) {
+      if (kind !== 'dir') refuse({ code: 'UNPACK_NAME_COLLISION', problem: 'a non-directory entry names the release dir itself' });
+      entry.resume();
+      return;
+    }
+    const size: unknown = entry.size;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      refuse({ code: 'ARTIFACT_CORRUPT', problem: `an entry has an invalid size (${String(size)})` });
+      return;
+    }
+    if (kind !== 'file' && size > 0) {
+      refuse({ code: 'ARTIFACT_CORRUPT', problem: `a ${entry.type} entry carries ${size} bytes of data` });
+    }
+    if (kind === 'file' && this.#bytes + size > limits.maxUnpackedBytes) {
+      refuse({ code: 'UNPACK_TOO_LARGE', problem: `the unpacked files add up to more than limits.maxUnpackedBytes (${limits.maxUnpackedBytes} bytes)` });
+    }
+    const nodeKind: TreeNodeKind = kind === 'hardlink' ? 'file' : kind;
+    const placement = this.#tree.checkPlacement(segments, nodeKind);
+    if (placement !== undefined) refuse(placement);
+
+    const { root } = this.#options;
+    const absolute = safeJoin(root, segments, entryPath);
+    await this.#ensureDirs(segments.slice(0, -1), entryPath);
+    switch (kind) {
+      case 'dir':
+        if (!this.#tree.isDir(segments)) await this.#makeDir(segments, entryPath);
+        entry.resume();
+        return;
+      case 'file': {
+        this.#count(entryPath);
+        const written = await writeEntryFile(absolute, entry, fileModeOf(entry.mode), this.#options.signal);
+        if (written !== size) {
+          refuse({ code: 'ARTIFACT_CORRUPT', problem: `the tar ends inside an entry (${written} of ${size} bytes)` });
+        }
+        this.#bytes += written;
+        this.#tree.add(segments, 'file');
+        this.files.push(absolute);
+        return;
+      }
+      case 'symlink': {
+        const target = parsePortablePath(linkpathOf(entry, entryPath));
+        const unsafe = this.#tree.checkSymlinkTarget(segments, target, limits.maxDepth);
+        if (unsafe !== undefined) refuse(unsafe);
+        safeJoin(root, resolvedInside(segments, target.segments), entryPath, 'UNPACK_UNSAFE_LINK');
+        this.#count(entryPath);
+        await makeSymlink(absolute, target.segments.length === 0 ? '.' : target.segments.join('/'));
+        this.#tree.add(segments, 'symlink', target);
+        entry.resume();
+        return;
+      }
+      case 'hardlink': {
+        const target = parsePortablePath(linkpathOf(entry, entryPath));
+        const unsafe = this.#tree.checkHardlinkTarget(target, limits.maxDepth);
+        if (unsafe !== undefined) refuse(unsafe);
+        this.#count(entryPath);
+        await makeHardlink(absolute, safeJoin(root, target.segments, entryPath, 'UNPACK_UNSAFE_LINK'));
+        this.#tree.add(segments, 'file');
+        entry.resume();
+        return;
+      }
+    }
+  }
+
+  /**
+   * After the last entry: re-resolves every symlink against the final tree, since a symlink
+   * extracted later can turn an earlier, harmless target into an escape.
+   */
+  verifySymlinks(): void {
+    for (const { segments, target } of this.#tree.symlinks()) {
+      const unsafe = this.#tree.checkSymlinkTarget(segments, target, this.#options.limits.maxDepth);
+      if (unsafe !== undefined) {
+        throw new UnpackError(unsafe.code, `${unsafe.problem} once the whole artifact is unpacked`, {
+          entryPath: segments.join('/'),
+        });
+      }
+    }
+  }
+
+  /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
+  async #ensureDirs(dirSegments: readonly string[], entryPath: string): Promise<void> {
+    for (let depth = 1; depth <= dirSegments.length; depth++) {
+      const prefix = dirSegments.slice(0, depth);
+      if (!this.#tree.isDir(prefix)) await this.#makeDir(prefix, entryPath);
+    }
+  }
+
+  /**
+   * Counts one more thing created on disk (file, dir, implicit parent dir, symlink, hardlink)
+   * against limits.maxFiles, before creating it.
+   */
+  #count(entryPath: string): void {
+    const { maxFiles } = this.#options.limits;
+    if (this.#entries + 1 > maxFiles) {
+      throw new UnpackError(
+        'UNPACK_TOO_MANY_FILES',
+        `the artifact creates more than limits.maxFiles (${maxFiles}) files, directories and links`,
+        { entryPath },
+      );
+    }
+    this.#entries += 1;
+  }
+
+  async #makeDir(segments: readonly string[], entryPath: string): Promise<void> {
+    const absolute = safeJoin(this.#options.root, segments, entryPath);
+    this.#count(entryPath);
+    await makeDir(absolute);
+    this.#tree.add(segments, 'dir');
+    this.dirs.push(absolute);
+  }
+}
+
+function linkpathOf(entry: ReadEntry, entryPath: string): string {
+  const raw: unknown = entry.linkpath;
+  if (typeof raw !== 'string' || raw === '' || raw.includes('\0')) {
+    throw new UnpackError('ARTIFACT_CORRUPT', 'a link entry has no usable target', { entryPath });
+  }
+  return raw;
+}
+
+/** Lexical resolution of a vetted relative target from the link's directory (for safeJoin). */
+function resolvedInside(linkSegments: readonly string[], target: readonly string[]): string[] {
+  const joined = path.posix.normalize([...linkSegments.slice(0, -1), ...target, 'x'].join('/'));
+  return joined.split('/');
+}

@@ -1,0 +1,134 @@
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UnpackError } from './unpack-error';
+
+/** A finished release as found on disk. */
+export interface ReleaseOnDisk {
+  readonly dir: string;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** Prefix of temp dirs inside releasesDir; never a valid version (those start alphanumeric). */
+export const TEMP_PREFIX = '.unpack-';
+
+/** How many fsyncs run at once: the filesystem batches them into few journal commits. */
+const SYNC_CONCURRENCY = 16;
+
+export async function ensureReleasesDir(releasesDir: string): Promise<void> {
+  await io(`create the releases dir ${releasesDir}`, () => mkdir(releasesDir, { recursive: true, mode: 0o755 }));
+}
+
+/** `.unpack-<version>-<random>` inside releasesDir, mode 0o700 until published. */
+export function makeTempDir(releasesDir: string, version: string): Promise<string> {
+  return io('create a temp dir in the releases dir', () => mkdtemp(path.join(releasesDir, `${TEMP_PREFIX}${version}-`)));
+}
+
+/**
+ * The release at `dir` when it already exists. It only ever appears there by rename, so it is
+ * complete; anything there that is not a real directory is refused rather than trusted.
+ */
+export async function existingRelease(dir: string): Promise<ReleaseOnDisk | undefined> {
+  let stats: Stats;
+  try {
+    stats = await lstat(dir);
+  } catch (error: unknown) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw ioError(`inspect ${dir}`, error);
+  }
+  if (!stats.isDirectory()) {
+    throw new UnpackError('UNPACK_IO_FAILED', `${dir} exists but is not a directory (remove it by hand)`);
+  }
+  return { dir, ...(await measureTree(dir)) };
+}
+
+/** Counts entries and regular-file bytes (each inode once) under `dir`, without following links. */
+async function measureTree(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const seen = new Set<string>();
+  const pending = [dir];
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    const names = await io(`read ${current}`, () => readdir(current));
+    for (const name of names) {
+      const child = path.join(current, name);
+      const stats = await io(`inspect ${child}`, () => lstat(child));
+      files += 1;
+      if (stats.isDirectory()) pending.push(child);
+      else if (stats.isFile() && !seen.has(`${stats.dev}:${stats.ino}`)) {
+        seen.add(`${stats.dev}:${stats.ino}`);
+        bytes += stats.size;
+      }
+    }
+  }
+  return { files, bytes };
+}
+
+/**
+ * fsyncs every file, then every directory (deepest first), then the root itself, so that the
+ * rename that follows publishes data that is on disk.
+ */
+export async function syncTree(root: string, files: readonly string[], dirs: readonly string[]): Promise<void> {
+  const deepestFirst = [...dirs].sort((a, b) => b.length - a.length);
+  await inBatches([...files, ...deepestFirst, root], syncPath);
+}
+
+/** rename(temp, final). false when another unpack published the same version first. */
+export async function publish(tempDir: string, finalDir: string): Promise<boolean> {
+  try {
+    await rename(tempDir, finalDir);
+  } catch (error: unknown) {
+    const code = errnoOf(error);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw ioError(`rename ${tempDir} to ${finalDir}`, error);
+  }
+  // Best effort: the release is complete and in place; failing now would leave it there anyway.
+  await syncPath(path.dirname(finalDir)).catch(() => undefined);
+  return true;
+}
+
+/** Removes a temp dir and everything in it; never follows symlinks. */
+export async function removeTree(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+async function syncPath(target: string): Promise<void> {
+  const handle = await io(`open ${target} to fsync it`, () => open(target, 'r'));
+  try {
+    await io(`fsync ${target}`, () => handle.sync());
+  } finally {
+    await handle.close();
+  }
+}
+
+async function inBatches(items: readonly string[], work: (item: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) {
+      await work(items[index] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, worker));
+}
+
+/** Runs a filesystem step, turning its failure into UNPACK_IO_FAILED. */
+export async function io<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error: unknown) {
+    throw ioError(what, error);
+  }
+}
+
+export function ioError(what: string, error: unknown): UnpackError {
+  if (error instanceof UnpackError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new UnpackError('UNPACK_IO_FAILED', `could not ${what}: ${reason}`, { cause: error });
+}
+
+export function errnoOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  const { code } = error;
+  return typeof code === 'string' ? code : undefined;
+}

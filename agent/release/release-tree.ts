@@ -1,0 +1,165 @@
+import type { Refusal } from './unpack-error';
+
+/** What an extracted path is. Hardlinks are files: they share a regular file's inode. */
+export type TreeNodeKind = 'dir' | 'file' | 'symlink';
+
+interface TreeNode {
+  readonly kind: TreeNodeKind;
+  /** The path exactly as created, segments joined with '/'. */
+  readonly key: string;
+  /** Symlinks only: the normalised target. */
+  readonly target?: { readonly rooted: boolean; readonly segments: readonly string[] };
+}
+
+/** How many symlinks one resolution may follow (Linux gives up at 40 too: ELOOP). */
+const MAX_SYMLINK_HOPS = 40;
+
+/** Paths that may only name one thing on some filesystem: NFC plus lower case. */
+export function foldPath(key: string): string {
+  return key.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/**
+ * The model of everything extracted so far into the (fresh, private) temp dir. The release dir
+ * holds exactly these paths, so links and collisions are judged here, before touching the disk.
+ */
+export class ReleaseTree {
+  readonly #exact = new Map<string, TreeNode>();
+  /** First node per folded key: two entries share one only when both are plain files. */
+  readonly #folded = new Map<string, TreeNode>();
+
+  get size(): number {
+    return this.#exact.size;
+  }
+
+  isDir(segments: readonly string[]): boolean {
+    return this.#exact.get(segments.join('/'))?.kind === 'dir';
+  }
+
+  /**
+   * May an entry of `kind` be created at `segments`? Refuses a path under a symlink or a file,
+   * a second entry for one path (except dir over dir), and a dir or symlink whose path equals
+   * another after NFC/NFD normalisation or case folding (CVE-2021-37712 / -37701 class).
+   */
+  checkPlacement(segments: readonly string[], kind: TreeNodeKind): Refusal | undefined {
+    for (let depth = 1; depth < segments.length; depth++) {
+      const key = segments.slice(0, depth).join('/');
+      const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
+      if (node === undefined) continue;
+      if (node.kind === 'symlink') {
+        return { code: 'UNPACK_UNSAFE_LINK', problem: `the entry's path passes through the symlink ${JSON.stringify(node.key)} extracted earlier` };
+      }
+      if (node.kind === 'file') {
+        return { code: 'UNPACK_NAME_COLLISION', problem: `the entry's path passes through the file ${JSON.stringify(node.key)}` };
+      }
+      if (node.key !== key) {
+        return collision(`the directory ${JSON.stringify(key)} differs from the directory ${JSON.stringify(node.key)} only by case or Unicode normalisation`);
+      }
+    }
+    const key = segments.join('/');
+    const same = this.#exact.get(key);
+    if (same !== undefined) {
+      if (same.kind === 'dir' && kind === 'dir') return undefined;
+      const replacing = same.kind === 'symlink' ? 'would replace the symlink' : `would replace the ${same.kind}`;
+      return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(same.key)} extracted earlier`);
+    }
+    const alike = this.#folded.get(foldPath(key));
+    if (alike !== undefined && !(alike.kind === 'file' && kind === 'file')) {
+      return collision(`the entry's path equals ${JSON.stringify(alike.key)} (a ${alike.kind}) after Unicode normalisation or case folding`);
+    }
+    return undefined;
+  }
+
+  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target']): void {
+    const key = segments.join('/');
+    const node: TreeNode = target === undefined ? { kind, key } : { kind, key, target };
+    this.#exact.set(key, node);
+    const folded = foldPath(key);
+    if (!this.#folded.has(folded)) this.#folded.set(folded, node);
+  }
+
+  /**
+   * Resolves a symlink target the way the kernel would, following symlinks already in the tree,
+   * and refuses it if any step leaves the release dir (absolute targets included).
+   */
+  checkSymlinkTarget(
+    linkSegments: readonly string[],
+    target: NonNullable<TreeNode['target']>,
+    maxDepth: number,
+  ): Refusal | undefined {
+    if (target.rooted) {
+      return escapes('a symlink has an absolute target (a root or a drive letter)');
+    }
+    if (target.segments.length > 2 * maxDepth) {
+      return { code: 'UNPACK_TOO_DEEP', problem: `a symlink target is ${target.segments.length} segments long, more than twice limits.maxDepth (${maxDepth})` };
+    }
+    const stack = linkSegments.slice(0, -1);
+    /** Segments still to walk, last one first (so taking the next one is a cheap pop). */
+    const pending = [...target.segments].reverse();
+    let hops = 0;
+    for (let segment = pending.pop(); segment !== undefined; segment = pending.pop()) {
+      if (segment === '..') {
+        if (stack.length === 0) return escapes('a symlink target resolves outside the release dir');
+        stack.pop();
+        continue;
+      }
+      stack.push(segment);
+      const key = stack.join('/');
+      const node = this.#exact.get(key);
+      const alike = node ?? this.#folded.get(foldPath(key));
+      if (alike?.kind !== 'symlink') continue;
+      if (node === undefined) {
+        return escapes(`a symlink target goes through ${JSON.stringify(key)}, which differs from the symlink ${JSON.stringify(alike.key)} only by case or normalisation`);
+      }
+      hops += 1;
+      if (hops > MAX_SYMLINK_HOPS) return escapes('a symlink target loops through other symlinks');
+      const via = node.target;
+      if (via === undefined || via.rooted) return escapes(`a symlink target goes through the symlink ${JSON.stringify(key)}, which leaves the release dir`);
+      stack.pop();
+      for (let i = via.segments.length - 1; i >= 0; i--) pending.push(via.segments[i] as string);
+    }
+    return undefined;
+  }
+
+  /**
+   * A hardlink target must name, exactly and without `..` or a root, a regular file extracted
+   * earlier from this artifact: never a symlink, a dir, or anything reached through a symlink
+   * (CVE-2018-20834, CVE-2026-23745, -24842, -26960, -29786 classes).
+   */
+  checkHardlinkTarget(
+    target: { readonly rooted: boolean; readonly segments: readonly string[] },
+    maxDepth: number,
+  ): Refusal | undefined {
+    if (target.rooted) return escapes('a hardlink has an absolute target (a root or a drive letter)');
+    if (target.segments.includes('..')) return escapes("a hardlink target contains '..'");
+    if (target.segments.length === 0) return escapes('a hardlink has an empty target');
+    if (target.segments.length > maxDepth) return escapes('a hardlink target is deeper than any extracted file');
+    for (let depth = 1; depth < target.segments.length; depth++) {
+      const key = target.segments.slice(0, depth).join('/');
+      const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
+      if (node?.kind === 'symlink') return escapes(`a hardlink target passes through the symlink ${JSON.stringify(node.key)}`);
+    }
+    const node = this.#exact.get(target.segments.join('/'));
+    if (node?.kind !== 'file') {
+      return escapes('a hardlink target is not a regular file extracted earlier from this artifact');
+    }
+    return undefined;
+  }
+
+  /** Every symlink, to re-check against the final tree (a later symlink can redirect an earlier one). */
+  *symlinks(): Generator<{ readonly segments: readonly string[]; readonly target: NonNullable<TreeNode['target']> }> {
+    for (const node of this.#exact.values()) {
+      if (node.kind === 'symlink' && node.target !== undefined) {
+        yield { segments: node.key.split('/'), target: node.target };
+      }
+    }
+  }
+}
+
+function collision(problem: string): Refusal {
+  return { code: 'UNPACK_NAME_COLLISION', problem };
+}
+
+function escapes(problem: string): Refusal {
+  return { code: 'UNPACK_UNSAFE_LINK', problem };
+}

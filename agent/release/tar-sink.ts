@@ -1,0 +1,90 @@
+import { Writable } from 'node:stream';
+import type { Parser } from 'tar';
+import { UnpackError } from './unpack-error';
+
+export interface TarSinkOptions {
+  /** A node-tar Parser; this sink feeds it the inflated tar and honours its backpressure. */
+  readonly parser: Parser;
+  /** Most bytes the gunzip stage may produce before UNPACK_TOO_LARGE. */
+  readonly maxInflatedBytes: number;
+  /** Most zero bytes allowed after the end-of-archive marker. */
+  readonly maxTrailingBytes: number;
+  /** Resolves once every entry the parser emitted was written (or rejects). */
+  readonly settled: () => Promise<void>;
+}
+
+const NESTED_MAGIC: readonly Buffer[] = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
+
+/**
+ * The last pipeline stage: inflated bytes → node-tar Parser. It bounds what the parser is asked
+ * to chew through (gzip bombs of headers or padding), refuses a nested gzip/zstd stream (which the
+ * parser would otherwise inflate a second time, unmetered), and never forwards bytes after the
+ * end-of-archive marker (the parser would buffer them all).
+ */
+export class TarSink extends Writable {
+  readonly #options: TarSinkOptions;
+  readonly #parserEnded: Promise<void>;
+  #inflated = 0;
+  #head = Buffer.alloc(0);
+  #sawEof = false;
+  #trailing = 0;
+
+  constructor(options: TarSinkOptions) {
+    super();
+    this.#options = options;
+    options.parser.on('eof', () => {
+      this.#sawEof = true;
+    });
+    this.#parserEnded = new Promise((resolve) => options.parser.once('end', () => resolve()));
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!Buffer.isBuffer(chunk)) {
+      callback(new UnpackError('ARTIFACT_CORRUPT', 'gunzip produced something other than bytes'));
+      return;
+    }
+    this.#inflated += chunk.length;
+    if (this.#inflated > this.#options.maxInflatedBytes) {
+      callback(
+        new UnpackError(
+          'UNPACK_TOO_LARGE',
+          `the artifact inflates to more than ${this.#options.maxInflatedBytes} bytes of tar (file data plus headers allowed by limits.maxUnpackedBytes and limits.maxFiles)`,
+        ),
+      );
+      return;
+    }
+    if (this.#head.length < 4) {
+      this.#head = Buffer.concat([this.#head, chunk.subarray(0, 4 - this.#head.length)]);
+      if (NESTED_MAGIC.some((magic) => this.#head.length >= magic.length && this.#head.subarray(0, magic.length).equals(magic))) {
+        callback(new UnpackError('ARTIFACT_CORRUPT', 'the artifact is compressed twice; a single gzip layer is expected'));
+        return;
+      }
+    }
+    if (this.#sawEof) {
+      this.#trailing += chunk.length;
+      if (chunk.some((byte) => byte !== 0) || this.#trailing > this.#options.maxTrailingBytes) {
+        callback(
+          new UnpackError(
+            'ARTIFACT_CORRUPT',
+            `the artifact carries data after the tar end-of-archive marker (only up to ${this.#options.maxTrailingBytes} zero bytes of padding are allowed)`,
+          ),
+        );
+        return;
+      }
+      callback();
+      return;
+    }
+    if (this.#options.parser.write(chunk)) callback();
+    else this.#options.parser.once('drain', () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#options.parser.end();
+    this.#parserEnded
+      .then(() => this.#options.settled())
+      .then(
+        () => callback(),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+  }
+}

@@ -1,0 +1,285 @@
+import { chmod } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { EntryExtractor } from './entry-extractor';
+import { HashingStream } from '../fs/hashing-stream';
+import { VERSION_PATTERN } from '../store/version-name';
+import {
+  ensureReleasesDir,
+  errnoOf,
+  type ReleaseOnDisk,
+  existingRelease,
+  io,
+  ioError,
+  makeTempDir,
+  publish,
+  removeTree,
+  syncTree,
+} from './release-dir';
+import { TarSink } from './tar-sink';
+import { UnpackError, shownPath } from './unpack-error';
+import {
+  MAX_META_ENTRY_BYTES,
+  MAX_TRAILING_PADDING_BYTES,
+  maxInflatedBytes,
+  resolveUnpackLimits,
+  type UnpackLimits,
+} from './unpack-limits';
+
+export { UnpackError, type UnpackErrorCode } from './unpack-error';
+export { defaultUnpackLimits, type UnpackLimits } from './unpack-limits';
+
+export interface UnpackOptions {
+  /**
+   * The artifact bytes (gzip'd tar), streamed: never held in memory whole. Consumed; destroyed
+   * unread when the release already exists or the call is refused before reading (bad options,
+   * manifest size over limits.maxArtifactBytes).
+   */
+  readonly source: NodeJS.ReadableStream | Readable;
+  /** From the manifest: the artifact must have exactly this size and sha256 (lowercase hex). */
+  readonly expected: { readonly sha256: string; readonly size: number };
+  /** Parent directory of unpacked releases, e.g. /var/lib/deploy-agent/releases. Created if missing. */
+  readonly releasesDir: string;
+  /** Becomes the directory name: 1-128 of [A-Za-z0-9._-], starting alphanumeric. */
+  readonly version: string;
+  /** @default defaultUnpackLimits, field by field */
+  readonly limits?: Partial<UnpackLimits>;
+  /** Called with bytes of artifact read so far (for progress/logs). @default none */
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+export interface UnpackedRelease {
+  /** `releasesDir/<version>`, absolute. */
+  readonly dir: string;
+  /** Entries unpacked (files, dirs, links); for a reused release, entries found on disk. */
+  readonly files: number;
+  /** Bytes of regular files; for a reused release, measured on disk. */
+  readonly bytes: number;
+  /** true when `dir` already existed (or another unpack published it first) and was returned as is. */
+  readonly reused: boolean;
+}
+
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Verifies and unpacks one release artifact into `releasesDir/<version>`: source → size + sha256
+ * → gunzip → node-tar Parser → checked, one-entry-at-a-time writer, inside a private temp dir
+ * that is fsynced and renamed into place only when everything checked out. On any failure the
+ * temp dir is removed and an UnpackError says what was wrong and what to do.
+ */
+export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRelease> {
+  let plan: Plan;
+  try {
+    plan = await planUnpack(options);
+  } catch (error: unknown) {
+    discard(options.source);
+    throw error;
+  }
+  const { expected, limits, releasesDir, finalDir } = plan;
+  if (plan.existing !== undefined) {
+    discard(options.source);
+    return { ...plan.existing, reused: true };
+  }
+  const tempDir = await makeTempDir(releasesDir, options.version);
+  try {
+    const extractor = await extractVerified(tempDir, options, expected, limits);
+    await io('open up the release dir', () => chmod(tempDir, 0o755));
+    await syncTree(tempDir, extractor.files, extractor.dirs);
+    if (await publish(tempDir, finalDir)) {
+      return { dir: finalDir, files: extractor.entries, bytes: extractor.bytes, reused: false };
+    }
+    await removeTree(tempDir);
+    const winner = await existingRelease(finalDir);
+    return { ...(winner ?? { dir: finalDir, files: extractor.entries, bytes: extractor.bytes }), reused: true };
+  } catch (error: unknown) {
+    await removeTree(tempDir).catch(() => undefined);
+    throw error instanceof UnpackError ? error : ioError('unpack the release', error);
+  }
+}
+
+interface Plan {
+  readonly expected: { sha256: string; size: number };
+  readonly limits: UnpackLimits;
+  readonly releasesDir: string;
+  readonly finalDir: string;
+  /** Set when `finalDir` already holds the release. */
+  readonly existing: ReleaseOnDisk | undefined;
+}
+
+/** Everything decided before reading a byte: options checked, releases dir ready, reuse known. */
+async function planUnpack(options: UnpackOptions): Promise<Plan> {
+  const { version } = options;
+  if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
+    throw new UnpackError('INVALID_VERSION', `invalid version ${JSON.stringify(version)}`);
+  }
+  const expected = checkExpected(options.expected);
+  const limits = resolveUnpackLimits(options.limits);
+  if (expected.size > limits.maxArtifactBytes) {
+    throw new UnpackError(
+      'ARTIFACT_TOO_LARGE',
+      `the manifest says the artifact has ${expected.size} bytes, more than limits.maxArtifactBytes (${limits.maxArtifactBytes})`,
+    );
+  }
+  const releasesDir = path.resolve(options.releasesDir);
+  const finalDir = path.join(releasesDir, version);
+  await ensureReleasesDir(releasesDir);
+  return { expected, limits, releasesDir, finalDir, existing: await existingRelease(finalDir) };
+}
+
+/** Streams the artifact into `tempDir`; resolves only when every byte and entry checked out. */
+async function extractVerified(
+  tempDir: string,
+  options: UnpackOptions,
+  expected: { sha256: string; size: number },
+  limits: UnpackLimits,
+): Promise<EntryExtractor> {
+  const abort = new AbortController();
+  const extractor = new EntryExtractor({ root: tempDir, limits, signal: abort.signal });
+  // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
+  const hashing = new HashingStream({
+    maxBytes: expected.size,
+    tooLarge: (bytes) =>
+      new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  const gunzip = createGunzip();
+  // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
+  // stage to emit an error is where it came from.
+  const origins: ErrorOrigins = new WeakMap();
+  const remember = (stage: 'source' | 'gzip') => (error: unknown) => {
+    if (typeof error === 'object' && error !== null && !origins.has(error)) origins.set(error, stage);
+  };
+  options.source.on('error', remember('source'));
+  gunzip.on('error', remember('gzip'));
+  const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
+
+  let failure: UnpackError | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  const sink = new TarSink({
+    parser,
+    maxInflatedBytes: maxInflatedBytes(limits),
+    maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
+    settled: async () => {
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  });
+  /** Records the first failure, stops entry writers and the pipeline; returns the first failure. */
+  const fail = (error: UnpackError): UnpackError => {
+    if (failure !== undefined) return failure;
+    failure = error;
+    abort.abort();
+    sink.destroy(error);
+    return error;
+  };
+  parser.on('entry', (entry: ReadEntry) => {
+    chain = chain.then(async () => {
+      if (failure !== undefined) return;
+      try {
+        await extractor.extract(entry);
+      } catch (error: unknown) {
+        fail(error instanceof UnpackError ? error : ioError('write an entry', error));
+      }
+    });
+  });
+  parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
+  parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
+
+  try {
+    await pipeline(options.source, hashing, gunzip, sink);
+  } catch (error: unknown) {
+    const primary = fail(streamError(error, origins, hashing.bytes === 0));
+    await chain; // let in-flight filesystem work finish before the temp dir is removed
+    throw (primary.code === 'ARTIFACT_TOO_LARGE' ? undefined : artifactMismatch(hashing, expected, primary)) ?? primary;
+  }
+  const mismatch = artifactMismatch(hashing, expected);
+  if (mismatch !== undefined) throw mismatch;
+  if (extractor.entries === 0) {
+    throw new UnpackError('ARTIFACT_CORRUPT', 'the artifact holds no files (its tar has no entries)');
+  }
+  extractor.verifySymlinks();
+  return extractor;
+}
+
+/**
+ * Once the whole source was read, a wrong size or sha256 explains any other failure (a damaged
+ * or substituted artifact), so it wins; undefined while the source is unfinished or matches.
+ */
+function artifactMismatch(
+  hashing: HashingStream,
+  expected: { sha256: string; size: number },
+  cause?: UnpackError,
+): UnpackError | undefined {
+  const sha256 = hashing.sha256;
+  if (sha256 === undefined) return undefined;
+  const why = cause === undefined ? {} : { cause };
+  if (hashing.bytes !== expected.size) {
+    return new UnpackError(
+      'ARTIFACT_SIZE_MISMATCH',
+      `the artifact has ${hashing.bytes} bytes but the manifest says ${expected.size}`,
+      why,
+    );
+  }
+  if (sha256 !== expected.sha256) {
+    return new UnpackError('ARTIFACT_HASH_MISMATCH', `the artifact's sha256 is ${sha256} but the manifest says ${expected.sha256}`, why);
+  }
+  return undefined;
+}
+
+type ErrorOrigins = WeakMap<object, 'source' | 'gzip'>;
+
+function streamError(error: unknown, origins: ErrorOrigins, empty: boolean): UnpackError {
+  if (error instanceof UnpackError) return error;
+  const origin = typeof error === 'object' && error !== null ? origins.get(error) : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (origin === 'gzip') {
+    const problem = empty ? 'the artifact holds no files (it is empty)' : `the artifact is not valid gzip (${message})`;
+    return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
+  }
+  if (origin === 'source' || errnoOf(error) === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new UnpackError('ARTIFACT_READ_FAILED', `reading the artifact failed: ${message}`, { cause: error });
+  }
+  return ioError('unpack the artifact', error);
+}
+
+/** node-tar Parser errors (strict mode: every warning is one) mean the tar itself is broken. */
+function tarError(error: unknown, entries: number): UnpackError {
+  if (error instanceof UnpackError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const problem = entries === 0 ? `the artifact holds no files (${message})` : `the artifact is not a valid tar (${message})`;
+  return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
+}
+
+function ignoredEntryError(entry: ReadEntry): UnpackError {
+  const raw: unknown = entry.path;
+  const entryPath = typeof raw === 'string' ? shownPath(raw) : '';
+  if (entry.meta) {
+    return new UnpackError('ARTIFACT_CORRUPT', `a ${entry.type} header is bigger than ${MAX_META_ENTRY_BYTES} bytes`, { entryPath });
+  }
+  return new UnpackError(
+    'UNPACK_UNSUPPORTED_ENTRY',
+    `the entry is of tar type ${JSON.stringify(entry.header.typeKey)} (${entry.type}); only files, directories, symlinks and hardlinks are allowed`,
+    { entryPath },
+  );
+}
+
+function checkExpected(expected: UnpackOptions['expected']): { sha256: string; size: number } {
+  const sha256 = typeof expected?.sha256 === 'string' ? expected.sha256.toLowerCase() : '';
+  if (!SHA256_PATTERN.test(sha256)) {
+    throw new UnpackError('UNPACK_INVALID_OPTIONS', 'expected.sha256 must be 64 hex digits');
+  }
+  const size = expected.size;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw new UnpackError('UNPACK_INVALID_OPTIONS', `expected.size must be a non-negative integer, got ${String(size)}`);
+  }
+  return { sha256, size };
+}
+
+/** Releases a source we will not read (an HTTP body, a file stream). */
+function discard(source: UnpackOptions['source']): void {
+  if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
+  else source.resume();
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { DeployError } from '../errors';
+import { VERSION_PATTERN } from './version-name';
+
+/** The documents of the release store (DESIGN §1), validated wherever they are read. */
+const version = z.string().regex(VERSION_PATTERN, 'a version like v42 (letters, digits, . _ -)');
+
+export const manifestSchema = z.object({
+  version,
+  artifact: z.string().regex(/^releases\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.tar\.gz$/, 'releases/<version>.tar.gz'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
+  size: z.number().int().nonnegative(),
+  createdAt: z.string().datetime({ offset: true }),
+  createdBy: z.string().min(1),
+  entry: z.string().min(1).optional(),
+  signature: z.string().min(1).optional(),
+});
+
+export const strategySchema = z.enum(['rolling', 'service-out']);
+
+export const desiredSchema = z.object({
+  version,
+  strategy: strategySchema,
+  updatedAt: z.string().datetime({ offset: true }),
+  previous: version.optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type DesiredState = z.infer<typeof desiredSchema>;
+export type Strategy = z.infer<typeof strategySchema>;
+
+/** Parses a store document; a bad one is a DeployError naming the document and the field. */
+export function parseDocument<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new DeployError('STORE_DOCUMENT_INVALID', `${what} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new DeployError('STORE_DOCUMENT_INVALID', `${what} is invalid at ${where}: ${issue?.message ?? 'unknown problem'}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+export function artifactKey(versionName: string): string {
+  return `releases/${versionName}.tar.gz`;
+}
+
+export function manifestKey(versionName: string): string {
+  return `releases/${versionName}.json`;
+}

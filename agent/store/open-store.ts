@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeployError } from '../errors';
+import { LocalStore } from './local-store';
+import type { ReleaseStore } from './release-store';
+
+/**
+ * Opens a store from its URL (DESIGN §1): `s3://BUCKET/PREFIX`, or a local
+ * path (`/srv/releases`, `./releases`, `file:///srv/releases`).
+ */
+export function openStore(rawUrl: string, cwd: string = process.cwd()): ReleaseStore {
+  const url = rawUrl.trim();
+  if (url === '') throw new DeployError('STORE_URL_INVALID', 'the store URL is empty: give s3://BUCKET/PREFIX or a directory');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 's3') {
+    throw new DeployError('STORE_URL_UNSUPPORTED', `S3 stores are not supported by this build yet (${url}); use a directory`);
+  }
+  if (scheme !== undefined && scheme !== 'file') {
+    throw new DeployError('STORE_URL_INVALID', `unsupported store URL ${url}: use s3://BUCKET/PREFIX, file:///path or a path`);
+  }
+  return new LocalStore(scheme === 'file' ? fileUrlToDir(url) : path.resolve(cwd, url), url);
+}
+
+function fileUrlToDir(url: string): string {
+  try {
+    return fileURLToPath(`file://${url.slice('file://'.length)}`);
+  } catch (cause) {
+    throw new DeployError('STORE_URL_INVALID', `invalid file URL ${url}: use file:///absolute/path (${(cause as Error).message})`, { cause });
+  }
+}

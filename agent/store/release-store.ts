@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+import type { DesiredState, Manifest } from './documents';
+
+/** A document read from the store, with the tag that changes whenever it does. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly etag: string;
+}
+
+/**
+ * The release store (DESIGN §1): one interface, two backends (a local
+ * directory, S3). Keys are relative to the store's prefix. Writes of
+ * artifacts and manifests are exclusive: a version is never overwritten.
+ */
+export interface ReleaseStore {
+  /** Where the store is, as the user wrote it (for messages). */
+  readonly url: string;
+
+  /** desired.json, or undefined when nothing was pushed yet. Throws STORE_DOCUMENT_INVALID on a bad document. */
+  readDesired(): Promise<Versioned<DesiredState> | undefined>;
+  /** Replaces desired.json atomically. */
+  writeDesired(desired: DesiredState): Promise<void>;
+
+  /** releases/<version>.json, or undefined when there is none. */
+  readManifest(version: string): Promise<Manifest | undefined>;
+  /** Every manifest in the store, oldest first (by createdAt). Unreadable ones are skipped. */
+  listManifests(): Promise<Manifest[]>;
+
+  /** The artifact's bytes as a stream. Throws STORE_NOT_FOUND when it is missing. */
+  openArtifact(manifest: Manifest): Promise<Readable>;
+  /** Writes releases/<version>.tar.gz from `body`, exclusively: STORE_VERSION_EXISTS if it exists. */
+  putArtifact(version: string, body: Readable): Promise<void>;
+  /** Writes releases/<version>.json exclusively, after the artifact is complete. */
+  putManifest(manifest: Manifest): Promise<void>;
+  /** Removes a release's manifest, then its artifact (prune). */
+  deleteRelease(version: string): Promise<void>;
+}

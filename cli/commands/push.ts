@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { DeployError, describeError } from '../../agent/errors';
+import { strategySchema, type Strategy } from '../../agent/store/documents';
+import { assertValidVersion } from '../../agent/store/version-name';
+import { appDirSource, archiveFileSource, type ArtifactSource } from '../artifact-source';
+import type { CliIo } from '../cli-io';
+import type { Command } from '../command';
+import { createdBy } from '../created-by';
+import { formatBytes } from '../format-bytes';
+import { parseFlags } from '../parse-flags';
+import { createPushProgress } from '../progress';
+import { assertVersionFree, publishRelease } from '../publish-release';
+import { openCliStore } from '../store-url';
+import { EXIT_OK, UsageError } from '../usage-error';
+
+export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
+
+Publishes a release to the release store and points desired.json at it; every
+agent then converges to it. With --dir the app directory (node_modules
+included) is packed into a gzip'd tar as it is uploaded; with --file a ready
+.tar.gz is uploaded as is. The artifact is hashed (sha256) while it streams,
+and its manifest is written only once it is complete. Versions are immutable:
+pushing a version that exists fails and changes nothing.
+
+Options:
+  --dir PATH           app directory to pack (.git is skipped; symlinks must stay
+                       inside it; sockets, FIFOs and devices are refused)
+  --file FILE.tar.gz   ready-made gzip'd tar to upload instead of --dir
+  --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
+                       (default: $DEPLOYCTL_STORE, else "store" in ./deployctl.json)
+  --strategy NAME      rolling (default) or service-out
+  --entry FILE         entry file, relative to the app (default: "main" of the
+                       app's package.json, else server.js; checked to exist)
+  --json               print one JSON object on stdout instead of text
+  -h, --help           show this help
+
+Environment:
+  DEPLOYCTL_STORE       the store when --store is not given
+  DEPLOYCTL_CREATED_BY  the manifest's createdBy (default: the CI run, else user@host)
+
+Exit status: 0 on success, 1 on failure, 2 on bad arguments.
+Example: deployctl push v42 --dir ./build --store s3://my-bucket/my-app`;
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  file: { type: 'string' },
+  store: { type: 'string' },
+  strategy: { type: 'string' },
+  entry: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface PushArgs {
+  readonly version: string;
+  readonly source: { readonly kind: 'dir' | 'file'; readonly path: string };
+  readonly store: string | undefined;
+  readonly strategy: Strategy;
+  readonly entry: string | undefined;
+  readonly json: boolean;
+}
+
+export const pushCommand: Command = {
+  name: 'push',
+  synopsis: 'publish a release (--dir or --file) and make it the desired version',
+  help: PUSH_HELP,
+  run: async (args, io) => {
+    const parsed = parsePushArgs(args);
+    try {
+      return await push(parsed, io);
+    } catch (error) {
+      if (parsed.json) io.stdout.write(`${JSON.stringify(jsonFailure(error))}\n`);
+      throw error;
+    }
+  },
+};
+
+async function push(args: PushArgs, io: CliIo): Promise<number> {
+  const store = await openCliStore(args.store, io);
+  await assertVersionFree(store, args.version);
+  const sourcePath = path.resolve(io.cwd, args.source.path);
+  const artifact: ArtifactSource =
+    args.source.kind === 'dir' ? await appDirSource(sourcePath, args.entry) : await archiveFileSource(sourcePath, args.entry);
+
+  const progress = createPushProgress(io);
+  let result;
+  try {
+    result = await publishRelease(store, { version: args.version, strategy: args.strategy, createdBy: createdBy(io.env), artifact }, progress);
+  } finally {
+    progress.finish(undefined);
+  }
+  const { manifest, previous } = result;
+  if (args.json) {
+    const summary = { ok: true, version: manifest.version, sha256: manifest.sha256, size: manifest.size, previous: previous ?? null };
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
+    io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);
+  }
+  return EXIT_OK;
+}
+
+function parsePushArgs(args: string[]): PushArgs {
+  const { values, positionals } = parseFlags('push', args, OPTIONS);
+  const [version, extra] = positionals;
+  if (version === undefined) throw new UsageError("missing <version> (see 'deployctl push --help')");
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)} (see 'deployctl push --help')`);
+  try {
+    assertValidVersion(version);
+  } catch (error) {
+    throw new UsageError(describeError(error), { cause: error });
+  }
+  if ((values.dir === undefined) === (values.file === undefined)) {
+    throw new UsageError("give exactly one of --dir PATH or --file FILE.tar.gz (see 'deployctl push --help')");
+  }
+  const strategy = strategySchema.safeParse(values.strategy ?? 'rolling');
+  if (!strategy.success) {
+    throw new UsageError(`--strategy must be rolling or service-out, not ${JSON.stringify(values.strategy)}`);
+  }
+  for (const [flag, value] of [['dir', values.dir], ['file', values.file], ['store', values.store], ['entry', values.entry]] as const) {
+    if (value !== undefined && value.trim() === '') throw new UsageError(`--${flag} must not be empty`);
+  }
+  return {
+    version,
+    source: values.dir !== undefined ? { kind: 'dir', path: values.dir } : { kind: 'file', path: values.file ?? '' },
+    store: values.store,
+    strategy: strategy.data,
+    entry: values.entry,
+    json: values.json === true,
+  };
+}
+
+function jsonFailure(error: unknown): { ok: false; code: string; error: string } {
+  return { ok: false, code: error instanceof DeployError ? error.code : 'INTERNAL', error: describeError(error) };
+}

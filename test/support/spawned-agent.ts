@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { repoRoot } from './fixture-releases';
+
+/** deploy-agent (compiled) as a real process, with its JSON log lines collected. */
+export interface SpawnedAgent {
+  readonly child: ChildProcess;
+  readonly logs: Record<string, unknown>[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function spawnAgent(configPath: string): SpawnedAgent {
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // app output
+      }
+    }
+  });
+  child.stderr?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    logs,
+    exited,
+    kill: (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** The x-app-version the app on `port` answers with, or undefined when nothing answers. */
+export function servedVersion(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      const version = res.headers['x-app-version'];
+      resolve(typeof version === 'string' ? version : undefined);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { configFileSchema } from '../../../../agent/config/config-file';
+import { agentDefaults } from '../../../../agent/config/defaults';
+import { buildRuntimeConfig, loadConfig, parseConfigFile } from '../../../../agent/config/load';
+import { repoRoot } from '../../../support/fixture-releases';
+
+const minimal = { store: './releases', app: { port: 3000 } };
+
+describe('agent config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'deployctl-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function load(json: unknown) {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, typeof json === 'string' ? json : JSON.stringify(json));
+    return loadConfig(file);
+  }
+
+  it('accepts the documented example at the repository root', async () => {
+    const text = readFileSync(path.join(repoRoot(), 'agent.config.example.json'), 'utf8');
+    const parsed = parseConfigFile(JSON.parse(text), 'agent.config.example.json');
+    expect(parsed.app.port).toBe(3000);
+  });
+
+  it('fills every default from defaults.ts and resolves paths against the config file', async () => {
+    const config = await load(minimal);
+    expect(config.store).toBe(path.join(dir, 'releases'));
+    expect(config.app).toMatchObject({ ...agentDefaults.app, port: 3000 });
+    expect(config.releasesDir).toBe(agentDefaults.releasesDir);
+    expect(config.keep).toBe(agentDefaults.keep);
+    expect(config.pollIntervalMs).toBe(agentDefaults.pollIntervalMs);
+    expect(config.limits).toEqual(agentDefaults.limits);
+    expect(config.control.socket).toBe(agentDefaults.control.socket);
+    expect(config.healthCheck).toBeUndefined();
+    expect(config.loadBalancer).toBeUndefined();
+  });
+
+  it('returns a deeply frozen runtime config', async () => {
+    const config = await load({ ...minimal, app: { port: 3000, env: { A: 'b' } } });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.app)).toBe(true);
+    expect(Object.isFrozen(config.app.env)).toBe(true);
+  });
+
+  test.each([
+    [{ app: { port: 3000 } }, /store: required/],
+    [{ store: 'x' }, /app: required/],
+    [{ store: 'x', app: { port: 70000 } }, /app\.port: .*65535/],
+    [{ store: 'x', app: { port: 3000, workers: 0 } }, /app\.workers/],
+    [{ store: 'x', app: { port: 3000, readiness: 'soon' } }, /app\.readiness: .*listening.*message/],
+    [{ store: 'x', app: { port: 3000 }, keep: 1 }, /keep: .*2/],
+    [{ store: 'x', app: { port: 3000, startTimeoutMS: 5 } }, /app: unknown key\(s\) "startTimeoutMS"/],
+    [{ store: 'x', app: { port: 3000 }, loadBalancer: { targetGroupArns: ['tg-1'] } }, /loadBalancer\.targetGroupArns\.0: .*arn:/],
+    [{ store: 'x', app: { port: 3000, healthCheck: { path: 'health' } } }, /app\.healthCheck\.path: .*"\/"/],
+  ])('refuses %j, naming the key and what was expected', async (json, message) => {
+    await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) });
+  });
+
+  it('refuses a file that is not JSON with the parser position', async () => {
+    await expect(load('{ "store": ')).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/not valid JSON/) });
+  });
+
+  it('says which file it could not read', async () => {
+    await expect(loadConfig(path.join(dir, 'missing.json'))).rejects.toMatchObject({
+      code: 'CONFIG_UNREADABLE',
+      message: expect.stringContaining('missing.json'),
+    });
+  });
+
+  it('defaults the load balancer port to the app port and maxUnavailable to 1', () => {
+    const file = configFileSchema.parse({ ...minimal, loadBalancer: { targetGroupArns: ['arn:aws:elasticloadbalancing:x'] } });
+    const config = buildRuntimeConfig(file, path.join(dir, 'c.json'));
+    expect(config.loadBalancer).toMatchObject({ port: 3000, maxUnavailable: 1 });
+  });
+
+  it('resolves app.user from /etc/passwd and names a missing user', async () => {
+    await expect(load({ ...minimal, app: { port: 3000, user: 'root' } })).resolves.toMatchObject({ app: { user: 0 } });
+    await expect(load({ ...minimal, app: { port: 3000, user: 'no-such-user-here' } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/app\.user: no user named "no-such-user-here"/),
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HashingStream } from '../../../../agent/fs/hashing-stream';
+
+describe('HashingStream', () => {
+  it('passes bytes through unchanged while computing their sha256 and count', async () => {
+    const chunks = [randomBytes(70_000), randomBytes(1), Buffer.alloc(0), randomBytes(33_333)];
+    const all = Buffer.concat(chunks);
+    const seen: number[] = [];
+    const received: Buffer[] = [];
+    const hashing = new HashingStream({ onProgress: (bytes) => seen.push(bytes) });
+
+    await pipeline(
+      Readable.from(chunks),
+      hashing,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          received.push(chunk);
+          callback();
+        },
+      }),
+    );
+
+    expect(Buffer.concat(received).equals(all)).toBe(true);
+    expect(hashing.bytes).toBe(all.length);
+    expect(hashing.sha256).toBe(createHash('sha256').update(all).digest('hex'));
+    expect(seen.at(-1)).toBe(all.length);
+  });
+
+  it('has no hash before the stream has ended', () => {
+    const hashing = new HashingStream();
+    hashing.write(Buffer.from('partial'));
+    expect(hashing.sha256).toBeUndefined();
+    hashing.destroy();
+  });
+
+  it('fails with the given error as soon as more than maxBytes arrive', async () => {
+    const hashing = new HashingStream({ maxBytes: 10, tooLarge: (bytes) => new Error(`too large at ${bytes}`) });
+    await expect(pipeline(Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), hashing, new Writable({ write: (_c, _e, cb) => cb() }))).rejects.toThrow(
+      'too large at 16',
+    );
+    expect(hashing.bytes).toBe(8);
+  });
+});
