@@ -43,7 +43,7 @@ export class Agent {
     private readonly deps: AgentDeps,
   ) {
     this.config = config;
-    this.store = deps.store ?? openStore(config.store);
+    this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
     this.dirs = new ReleaseDirs(config.releasesDir);
     const log = deps.log;
     this.supervisor = new Supervisor(config.app, {

@@ -55,6 +55,19 @@ export const configFileSchema = z.strictObject({
   /** Where releases come from: s3://BUCKET/PREFIX or a directory. */
   store: z.string().min(1),
   app: appSchema,
+  /** S3 client settings for an s3:// store (the standard credential chain is used). @default region from AWS_REGION */
+  s3: z
+    .strictObject({
+      /** AWS region of the bucket. @default AWS_REGION / AWS_DEFAULT_REGION */
+      region: z.string().min(1).optional(),
+      /** Endpoint of an S3-compatible server, e.g. http://127.0.0.1:9000. @default AWS */
+      endpoint: z.string().url().optional(),
+      /** Path-style URLs (bucket in the path), for S3-compatible servers. @default false */
+      forcePathStyle: z.boolean().optional(),
+    })
+    .optional(),
+  /** Seconds between heartbeat status reports (instances/<id>.json). 1000-3600000. @default 30000 */
+  heartbeatMs: z.number().int().min(1000).max(3_600_000).optional(),
   /** Where unpacked releases, `current` and state.json live. @default '/var/lib/deploy-agent' */
   releasesDir: z.string().min(1).optional(),
   /** Unpacked releases kept on disk (the running and the previous one are never removed). 2-100. @default 5 */

@@ -10,6 +10,7 @@ export const agentDefaults = {
   healthCheck: { path: '/', timeoutMs: 10_000 },
   releasesDir: '/var/lib/deploy-agent',
   keep: 5,
+  heartbeatMs: 30_000,
   pollIntervalMs: 5_000,
   limits: {
     maxArtifactBytes: 1024 ** 3,

@@ -48,6 +48,8 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
   const config: RuntimeConfig = {
     configPath: path.resolve(configPath),
     store: file.store.startsWith('s3://') || file.store.startsWith('file://') ? file.store : path.resolve(base, file.store),
+    s3: { ...definedOnly({ region: file.s3?.region, endpoint: file.s3?.endpoint, forcePathStyle: file.s3?.forcePathStyle }) },
+    heartbeatMs: file.heartbeatMs ?? d.heartbeatMs,
     app: {
       ...d.app,
       ...definedOnly({

@@ -1,10 +1,13 @@
 import type { SupervisorOptions } from '../cluster/supervisor-options';
+import type { S3Options } from '../store/s3-options';
 import type { UnpackLimitsConfig } from './unpack-limits-config';
 
 /** The complete, validated, frozen configuration the agent runs with (built by load.ts). */
 export interface RuntimeConfig {
   readonly configPath: string;
   readonly store: string;
+  readonly s3: S3Options;
+  readonly heartbeatMs: number;
   readonly app: Required<Omit<SupervisorOptions, 'workers'>> & { readonly workers: number | 'auto' } & {
     readonly user: number | undefined;
     readonly group: number | undefined;

@@ -55,3 +55,33 @@ export function artifactKey(versionName: string): string {
 export function manifestKey(versionName: string): string {
   return `releases/${versionName}.json`;
 }
+
+/** instances/<id>.json: one agent's report (DESIGN §1), written on every change of step and as a heartbeat. */
+export const instanceStatusSchema = z.object({
+  instanceId: z.string().min(1),
+  agentVersion: z.string(),
+  /** The release its workers run, null before the first one. */
+  running: z.string().nullable(),
+  /** What desired.json asked for when it last looked. */
+  desired: z.string().nullable(),
+  /** The deploy step (deploy-state.ts). */
+  state: z.string(),
+  workers: z.object({ ready: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  lastDeploy: z
+    .object({
+      version: z.string(),
+      result: z.enum(['succeeded', 'failed', 'rolled-back']),
+      error: z.string().optional(),
+      startedAt: z.string(),
+      durationMs: z.number(),
+    })
+    .nullable(),
+  /** When the report was written; an old one means the agent is gone (stale). */
+  updatedAt: z.string().datetime({ offset: true }),
+});
+
+export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
+
+export function instanceKey(instanceId: string): string {
+  return `instances/${instanceId}.json`;
+}

@@ -6,7 +6,18 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncDir, tempPathBeside, writeFileAtomic } from '../fs/atomic-write';
 import { DeployError } from '../errors';
-import { artifactKey, desiredSchema, manifestKey, manifestSchema, parseDocument, type DesiredState, type Manifest } from './documents';
+import {
+  artifactKey,
+  desiredSchema,
+  instanceKey,
+  instanceStatusSchema,
+  manifestKey,
+  manifestSchema,
+  parseDocument,
+  type DesiredState,
+  type InstanceStatus,
+  type Manifest,
+} from './documents';
 import type { ReleaseStore, Versioned } from './release-store';
 import { assertValidVersion } from './version-name';
 
@@ -29,8 +40,15 @@ export class LocalStore implements ReleaseStore {
     return { value, etag: createHash('sha256').update(text).digest('hex').slice(0, 32) };
   }
 
-  async writeDesired(desired: DesiredState): Promise<void> {
+  async writeDesired(desired: DesiredState, options: { readonly ifMatch?: string } = {}): Promise<void> {
     await mkdir(this.root, { recursive: true });
+    if (options.ifMatch !== undefined) {
+      // Best effort on a plain directory: compare, then rename (S3 does this atomically).
+      const now = await this.readDesired().catch(() => undefined);
+      if (now?.etag !== options.ifMatch) {
+        throw new DeployError('STORE_CONFLICT', `desired.json in ${this.url} changed since it was read (another push or rollback?); run the command again`);
+      }
+    }
     await writeFileAtomic(this.file('desired.json'), `${JSON.stringify(desired, null, 2)}\n`);
   }
 
@@ -111,6 +129,32 @@ export class LocalStore implements ReleaseStore {
     assertValidVersion(version);
     await rm(this.file(manifestKey(version)), { force: true });
     await rm(this.file(artifactKey(version)), { force: true });
+  }
+
+  async writeInstanceStatus(status: InstanceStatus): Promise<void> {
+    await mkdir(this.file('instances'), { recursive: true });
+    await writeFileAtomic(this.file(instanceKey(status.instanceId)), `${JSON.stringify(status, null, 2)}\n`);
+  }
+
+  async listInstanceStatuses(): Promise<InstanceStatus[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.file('instances'));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw storeError('read', 'instances/', this.url, error);
+    }
+    const statuses: InstanceStatus[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+      const text = await this.readText(`instances/${name}`);
+      if (text === undefined) continue;
+      try {
+        statuses.push(parseDocument(instanceStatusSchema, text, `instances/${name}`));
+      } catch {
+        // a half-migrated or foreign file: status shows what it can read
+      }
+    }
+    return statuses;
   }
 
   private async linkExclusive(temp: string, key: string, version: string): Promise<void> {

@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { DeployError } from '../errors';
 import { LocalStore } from './local-store';
 import type { ReleaseStore } from './release-store';
+import type { S3Options } from './s3-options';
 
 /**
  * Opens a store from its URL (DESIGN §1): `s3://BUCKET/PREFIX`, or a local
  * path (`/srv/releases`, `./releases`, `file:///srv/releases`).
  */
-export function openStore(rawUrl: string, cwd: string = process.cwd()): ReleaseStore {
+export function openStore(rawUrl: string, cwd: string = process.cwd(), _s3: S3Options = {}): ReleaseStore {
   const url = rawUrl.trim();
   if (url === '') throw new DeployError('STORE_URL_INVALID', 'the store URL is empty: give s3://BUCKET/PREFIX or a directory');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { DesiredState, Manifest } from './documents';
+import type { DesiredState, InstanceStatus, Manifest } from './documents';
 
 /** A document read from the store, with the tag that changes whenever it does. */
 export interface Versioned<T> {
@@ -18,8 +18,11 @@ export interface ReleaseStore {
 
   /** desired.json, or undefined when nothing was pushed yet. Throws STORE_DOCUMENT_INVALID on a bad document. */
   readDesired(): Promise<Versioned<DesiredState> | undefined>;
-  /** Replaces desired.json atomically. */
-  writeDesired(desired: DesiredState): Promise<void>;
+  /**
+   * Replaces desired.json atomically. With `ifMatch` (the etag read before), it
+   * fails with STORE_CONFLICT when someone else changed it in between.
+   */
+  writeDesired(desired: DesiredState, options?: { readonly ifMatch?: string }): Promise<void>;
 
   /** releases/<version>.json, or undefined when there is none. */
   readManifest(version: string): Promise<Manifest | undefined>;
@@ -34,4 +37,9 @@ export interface ReleaseStore {
   putManifest(manifest: Manifest): Promise<void>;
   /** Removes a release's manifest, then its artifact (prune). */
   deleteRelease(version: string): Promise<void>;
+
+  /** Writes instances/<id>.json (replacing the previous report). */
+  writeInstanceStatus(status: InstanceStatus): Promise<void>;
+  /** Every instance report; unreadable ones are skipped. */
+  listInstanceStatuses(): Promise<InstanceStatus[]>;
 }
