@@ -156,6 +156,13 @@ export class ManagedWorker {
   }
 
 
+  /** "exited with code 1 <when> after an uncaught exception: …" */
+  describeExit(exit: WorkerExit, when: string): string {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const why = this.crashError ? ` after an uncaught exception: ${this.crashError}` : '';
+    return `${how} ${when}${why}`;
+  }
+
   private onListening(): void {
     if (this.state === 'online') this.to('listening', ['online']);
     if (this.options.readiness === 'listening') this.markReady();
@@ -165,9 +172,7 @@ export class ManagedWorker {
     this.to('dead', ['none', 'online', 'listening', 'ready', 'draining', 'disconnected']);
     this.startTimer?.clear();
     this.killTimer?.clear();
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const why = this.crashError ? ` after an uncaught exception: ${this.crashError}` : '';
-    this.fail('exit', exit, `${how} before it was ready${why}`);
+    this.fail('exit', exit, this.describeExit(exit, 'before it was ready'));
   }
 
   private onStartTimeout(): void {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock';
 import { DeployError } from '../errors';
 import { ManagedWorker, WorkerStartError, type Release } from './managed-worker';
-import type { RollFailure, RollResult, RollStep, SupervisorEvent } from './roll-types';
+import type { RollFailure, RollResult, SupervisorEvent } from './roll-types';
 import { RollWatch } from './roll-watch';
 import { Slot } from './slot';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './supervisor-options';
-import { CONTROL_FD, type WorkerExit, type WorkerHost } from './worker-host';
+import { rollFailure } from './roll-failure';
+import type { WorkerExit, WorkerHost } from './worker-host';
+import { workerEnv } from './worker-env';
 
 /** Where the workers' stdout and stderr go (the agent's own streams by default). */
 export interface WorkerOutput {
@@ -83,7 +85,7 @@ export class Supervisor {
     const results = await Promise.allSettled(workers.map((w) => w.ready));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      const failure = this.failureOf(failed.reason, 'start', 0);
+      const failure = rollFailure(failed.reason, 'start', 0);
       // Back to not started, so a later start (another release) can try again.
       this.stopping = Promise.resolve();
       for (const worker of workers) worker.letGo(0);
@@ -196,7 +198,7 @@ export class Supervisor {
             retired.push(worker);
           } else worker.letGo(0);
         }
-        return this.failureOf(failed.reason, 'start', batch[failedAt]?.index ?? -1);
+        return rollFailure(failed.reason, 'start', batch[failedAt]?.index ?? -1);
       }
       batch.forEach((slot, k) => {
         const worker = fresh[k] as ManagedWorker;
@@ -230,7 +232,7 @@ export class Supervisor {
     const proc = this.deps.host.fork({
       entryPath: path.resolve(release.dir, release.entry ?? o.entry),
       cwd: release.dir,
-      env: this.workerEnv(release),
+      env: workerEnv(this.options, release, this.deps.baseEnv ?? process.env),
       execArgv: o.drainPreload ? ['--require', this.preloadPath()] : [],
       ...(this.deps.uid !== undefined ? { uid: this.deps.uid } : {}),
       ...(this.deps.gid !== undefined ? { gid: this.deps.gid } : {}),
@@ -260,7 +262,7 @@ export class Supervisor {
     if (this.watch?.covers(worker)) {
       // A new worker died before the roll was stable: the roll undoes itself.
       slot.worker = undefined;
-      this.watch.fail(this.failureOf(new WorkerStartError('exit', worker.release.version, exit, worker.stderrTail(), describeExit(worker, exit)), 'stability', slot.index));
+      this.watch.fail(rollFailure(new WorkerStartError('exit', worker.release.version, exit, worker.stderrTail(), worker.describeExit(exit, 'before the roll was stable')), 'stability', slot.index));
       return;
     }
     this.onCrash(slot, worker, exit);
@@ -297,23 +299,6 @@ export class Supervisor {
     return [...this.live];
   }
 
-  private workerEnv(release: Release): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.deps.baseEnv ?? process.env)) {
-      if (value !== undefined && key !== 'NODE_UNIQUE_ID') env[key] = value;
-    }
-    return {
-      ...env,
-      ...this.options.env,
-      PORT: String(this.options.port),
-      APP_VERSION: release.version,
-      DEPLOYCTL_IDLE_GRACE_MS: String(this.options.idleGraceMs),
-      DEPLOYCTL_WS_CLOSE_WINDOW_MS: String(this.options.wsCloseWindowMs),
-      DEPLOYCTL_HOLD_WEBSOCKETS: this.options.drainPreload ? '1' : '0',
-      DEPLOYCTL_CONTROL_FD: String(CONTROL_FD),
-    };
-  }
-
   private preloadPath(): string {
     return this.deps.preloadPath ?? path.join(__dirname, 'drain-preload.js');
   }
@@ -328,18 +313,4 @@ export class Supervisor {
       loopWindowMs: o.crashLoopWindowMs,
     };
   }
-
-  private failureOf(error: unknown, step: RollStep, slot: number): RollFailure {
-    if (error instanceof WorkerStartError) {
-      return { step, slot, version: error.version, reason: error.reason, message: error.message, exit: error.exit, stderr: error.stderr };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return { step, slot, version: '', reason: 'exit', message, exit: undefined, stderr: [] };
-  }
-}
-
-function describeExit(worker: ManagedWorker, exit: WorkerExit): string {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const why = worker.crashError ? ` after an uncaught exception: ${worker.crashError}` : '';
-  return `${how} before the roll was stable${why}`;
 }
