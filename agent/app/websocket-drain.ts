@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { CLOSE_WEBSOCKETS_EVENT } from '../cluster/messages';
 
 /**
  * For apps with long-lived WebSocket connections (`ws`): on 'shutdown', stop
@@ -32,8 +33,6 @@ export interface WebSocketDrain {
   /** Stops accepting and closes every socket over `windowMs`; resolves when all are closed. */
   shutdown(windowMs?: number): Promise<void>;
 }
-
-const CLOSE_WEBSOCKETS_EVENT = 'deployctl:close-websockets';
 
 /** Marks a socket as closed by this helper, so the drain preload leaves it alone. */
 const WS_MANAGED = Symbol.for('deployctl.websocketManaged');
