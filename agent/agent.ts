@@ -10,6 +10,10 @@ import { DesiredWatcher } from './deploy/desired-watcher';
 import { ReleaseDirs } from './deploy/release-dirs';
 import { describeError } from './errors';
 import type { Logger } from './log/logger';
+import { readAgentVersion } from './status/agent-version';
+import { instanceReport } from './status/instance-report';
+import { resolveInstanceId } from './status/instance-id';
+import { StatusReporter } from './status/status-reporter';
 import { LocalStore } from './store/local-store';
 import { openStore } from './store/open-store';
 import type { ReleaseStore } from './store/release-store';
@@ -34,6 +38,8 @@ export class Agent {
   private readonly supervisor: Supervisor;
   private deployer: Deployer | undefined;
   private watcher: DesiredWatcher | undefined;
+  private reporter: StatusReporter | undefined;
+  private stopped = false;
   private converging: Promise<void> | undefined;
   private again = false;
   private stopping: Promise<void> | undefined;
@@ -50,7 +56,10 @@ export class Agent {
       host: deps.host ?? new ClusterHost(config.app.schedulingPolicy),
       ...(config.app.user !== undefined ? { uid: config.app.user } : {}),
       ...(config.app.group !== undefined ? { gid: config.app.group } : {}),
-      onEvent: (event) => log.info({ event: event.type, ...event }, `worker event ${event.type}`),
+      onEvent: (event) => {
+        log.info({ event: event.type, ...event }, `worker event ${event.type}`);
+        this.reporter?.report();
+      },
     });
   }
 
@@ -65,7 +74,19 @@ export class Agent {
     const fixed = { ...state, current: current ?? null, state: 'idle', target: null };
     if (state.state !== 'idle') log.warn({ step: state.state, version: state.target }, `the last run stopped during ${state.state}; starting over from current`);
     await writeAgentState(this.dirs.stateFile, fixed);
-    this.deployer = new Deployer({ store: this.store, dirs: this.dirs, supervisor: this.supervisor, config: () => this.config, log }, fixed);
+    const deployer = new Deployer(
+      { store: this.store, dirs: this.dirs, supervisor: this.supervisor, config: () => this.config, log, onChange: () => this.reporter?.report() },
+      fixed,
+    );
+    this.deployer = deployer;
+    const identity = { instanceId: resolveInstanceId(this.config.instanceId), agentVersion: readAgentVersion() };
+    this.reporter = new StatusReporter({
+      store: this.store,
+      log,
+      heartbeatMs: this.config.heartbeatMs,
+      snapshot: () =>
+        instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped }),
+    });
     if (current) {
       try {
         await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current) });
@@ -76,6 +97,7 @@ export class Agent {
     } else {
       log.info({ store: this.store.url }, 'no release on this instance yet; waiting for desired.json');
     }
+    this.reporter.start();
     this.startWatcher();
     this.tick();
   }
@@ -114,6 +136,8 @@ export class Agent {
       await this.watcher?.stop();
       await this.supervisor.stop();
       await this.converging;
+      this.stopped = true;
+      await this.reporter?.stop(); // the last report says `stopped`
     })();
     return this.stopping;
   }

@@ -13,4 +13,9 @@ export interface CliIo {
   readonly cwd: string;
   /** True when stderr is a terminal: progress bars instead of plain lines. */
   readonly isTTY: boolean;
+  /**
+   * Ends commands that run until interrupted (`status --watch`). Unset, such
+   * a command stops on SIGINT (Ctrl-C) itself; tests pass their own.
+   */
+  readonly signal?: AbortSignal;
 }

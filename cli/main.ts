@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import type { CliIo } from './cli-io';
 import type { Command } from './command';
+import { pruneCommand } from './commands/prune';
 import { pushCommand } from './commands/push';
+import { releasesCommand } from './commands/releases';
+import { rollbackCommand } from './commands/rollback';
+import { statusCommand } from './commands/status';
 import { dispatch } from './dispatch';
 
 /**
  * `deployctl`: the command table and the process wrapper. Each command lives
- * in `cli/commands/<name>.ts` with its help text; later ones (status,
- * rollback, releases, prune) are added to this table. Only this file touches
- * the exit code.
+ * in `cli/commands/<name>.ts` with its help text. Only this file touches the
+ * exit code.
  */
-export const COMMANDS: readonly Command[] = [pushCommand];
+export const COMMANDS: readonly Command[] = [pushCommand, rollbackCommand, statusCommand, releasesCommand, pruneCommand];
 
 export function processIo(): CliIo {
   return {

@@ -4,6 +4,7 @@ import { DeployError, describeError } from '../agent/errors';
 import { artifactKey, manifestKey, type Manifest, type Strategy } from '../agent/store/documents';
 import type { ReleaseStore } from '../agent/store/release-store';
 import type { ArtifactSource } from './artifact-source';
+import { desiredNow, isStoreConflict } from './desired-conflict';
 import { HashingStream } from '../agent/fs/hashing-stream';
 import type { PushProgress } from './progress';
 
@@ -34,8 +35,11 @@ export async function assertVersionFree(store: ReleaseStore, version: string): P
 /**
  * The write half of a push: stream the artifact into the store while hashing
  * it, then the manifest (only once the artifact is complete), then flip
- * desired.json, remembering the version it pointed at. The store's exclusive
- * writes make a second push of the same version fail with STORE_VERSION_EXISTS.
+ * desired.json, remembering the version it pointed at, on condition that
+ * nobody changed it since it was read (STORE_CONFLICT otherwise: the release
+ * stays stored, desired.json is left as the other writer made it). The store's
+ * exclusive writes make a second push of the same version fail with
+ * STORE_VERSION_EXISTS.
  */
 export async function publishRelease(store: ReleaseStore, request: PublishRequest, progress: PushProgress): Promise<PublishResult> {
   const { version, artifact } = request;
@@ -67,14 +71,24 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
   try {
     const current = await store.readDesired();
     const previous = current?.value.version;
-    await store.writeDesired({
-      version,
-      strategy: request.strategy,
-      updatedAt: (request.now?.() ?? new Date()).toISOString(),
-      ...(previous === undefined ? {} : { previous }),
-    });
+    await store.writeDesired(
+      {
+        version,
+        strategy: request.strategy,
+        updatedAt: (request.now?.() ?? new Date()).toISOString(),
+        ...(previous === undefined ? {} : { previous }),
+      },
+      current === undefined ? {} : { ifMatch: current.etag },
+    );
     return { manifest, previous };
   } catch (error) {
+    if (isStoreConflict(error)) {
+      throw new DeployError(
+        'STORE_CONFLICT',
+        `${version} is stored, but desired.json changed during the push (${await desiredNow(store)}: another push or rollback), so it was not flipped; check 'deployctl status', then retry with 'deployctl rollback ${version}'`,
+        { cause: error },
+      );
+    }
     throw new DeployError(
       'DESIRED_NOT_UPDATED',
       `${version} is stored (${manifestKey(version)}) but desired.json was not updated: ${describeError(error)}`,

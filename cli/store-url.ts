@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeployError, describeError } from '../agent/errors';
 import { openStore } from '../agent/store/open-store';
 import type { ReleaseStore } from '../agent/store/release-store';
+import type { S3Options } from '../agent/store/s3-options';
 import type { CliIo } from './cli-io';
 
 export const PROJECT_FILE = 'deployctl.json';
@@ -51,8 +52,22 @@ export async function resolveStoreUrl(flag: string | undefined, io: Pick<CliIo, 
   return { url: parsed.data.store, source: file };
 }
 
+/**
+ * S3 client settings from the environment: the region from AWS_REGION (the
+ * SDK's own chain), an S3-compatible endpoint from DEPLOYCTL_S3_ENDPOINT, and
+ * path-style addressing from DEPLOYCTL_S3_FORCE_PATH_STYLE=1.
+ */
+export function s3OptionsFromEnv(env: CliIo['env']): S3Options {
+  const endpoint = env['DEPLOYCTL_S3_ENDPOINT']?.trim();
+  const pathStyle = env['DEPLOYCTL_S3_FORCE_PATH_STYLE']?.trim().toLowerCase();
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    ...(pathStyle === '1' || pathStyle === 'true' ? { forcePathStyle: true } : {}),
+  };
+}
+
 /** Resolves the store URL as above and opens it. */
 export async function openCliStore(flag: string | undefined, io: Pick<CliIo, 'env' | 'cwd'>): Promise<ReleaseStore> {
   const { url } = await resolveStoreUrl(flag, io);
-  return openStore(url, io.cwd);
+  return openStore(url, io.cwd, s3OptionsFromEnv(io.env));
 }

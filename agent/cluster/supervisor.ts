@@ -186,6 +186,8 @@ export class Supervisor {
   ): Promise<RollFailure | undefined> {
     for (let i = 0; i < slots.length; i += this.options.maxSurge) {
       if (watch?.failure) return watch.failure;
+      // A stop began: fork nothing more (not even to roll back); stop() takes every worker down.
+      if (this.stopping) return rollFailure(new DeployError('SUPERVISOR_STOPPING', 'the supervisor is stopping'), 'start', -1);
       const batch = slots.slice(i, i + this.options.maxSurge);
       const fresh = batch.map((slot) => this.spawn(slot, release));
       const results = await Promise.allSettled(fresh.map((w) => w.ready));
@@ -228,6 +230,7 @@ export class Supervisor {
   }
 
   private spawn(slot: Slot, release: Release): ManagedWorker {
+    if (this.stopping) throw new DeployError('SUPERVISOR_STOPPING', `not forking a worker of ${release.version}: the supervisor is stopping`);
     const o = this.options;
     const proc = this.deps.host.fork({
       entryPath: path.resolve(release.dir, release.entry ?? o.entry),

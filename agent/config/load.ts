@@ -47,7 +47,7 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
   const app = file.app;
   const config: RuntimeConfig = {
     configPath: path.resolve(configPath),
-    store: file.store.startsWith('s3://') || file.store.startsWith('file://') ? file.store : path.resolve(base, file.store),
+    store: /^(s3|file):\/\//i.test(file.store) ? file.store : path.resolve(base, file.store),
     s3: { ...definedOnly({ region: file.s3?.region, endpoint: file.s3?.endpoint, forcePathStyle: file.s3?.forcePathStyle }) },
     heartbeatMs: file.heartbeatMs ?? d.heartbeatMs,
     app: {

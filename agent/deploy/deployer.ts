@@ -18,7 +18,7 @@ export interface DeployerDeps {
   readonly supervisor: Supervisor;
   readonly config: () => RuntimeConfig;
   readonly log: Logger;
-  /** Told of every change of step (status reports, metrics). */
+  /** Told of every change of step, and of the version desired.json names (status reports, metrics). */
   readonly onChange?: (state: AgentState) => void;
 }
 
@@ -31,11 +31,17 @@ export interface DeployerDeps {
 export class Deployer {
   private step: DeployState = 'idle';
   private storeProblem: string | undefined;
+  private desiredSeen: string | null = null;
 
   constructor(
     private readonly deps: DeployerDeps,
     public state: AgentState,
   ) {}
+
+  /** The version desired.json named when it was last read; null before the first read or while there is none. */
+  get desiredVersion(): string | null {
+    return this.desiredSeen;
+  }
 
   /** One pass: read desired.json and deploy it if it asks for something new. */
   async converge(): Promise<void> {
@@ -54,6 +60,11 @@ export class Deployer {
       const desired = await this.deps.store.readDesired();
       if (this.storeProblem) this.deps.log.info({ store: this.deps.store.url }, 'release store readable again');
       this.storeProblem = undefined;
+      const seen = desired?.value.version ?? null;
+      if (seen !== this.desiredSeen) {
+        this.desiredSeen = seen;
+        this.deps.onChange?.(this.state);
+      }
       return desired;
     } catch (error) {
       const problem = describeError(error);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DeployError, describeError } from '../../agent/errors';
+import { describeError } from '../../agent/errors';
 import { strategySchema, type Strategy } from '../../agent/store/documents';
 import { assertValidVersion } from '../../agent/store/version-name';
 import { appDirSource, archiveFileSource, type ArtifactSource } from '../artifact-source';
@@ -7,11 +7,14 @@ import type { CliIo } from '../cli-io';
 import type { Command } from '../command';
 import { createdBy } from '../created-by';
 import { formatBytes } from '../format-bytes';
+import { jsonFailure } from '../json-failure';
 import { parseFlags } from '../parse-flags';
 import { createPushProgress } from '../progress';
 import { assertVersionFree, publishRelease } from '../publish-release';
 import { openCliStore } from '../store-url';
 import { EXIT_OK, UsageError } from '../usage-error';
+import { liveLine, prepareWait } from '../wait-for-rollout';
+import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../wait-options';
 
 export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
 
@@ -31,6 +34,10 @@ Options:
   --strategy NAME      rolling (default) or service-out
   --entry FILE         entry file, relative to the app (default: "main" of the
                        app's package.json, else server.js; checked to exist)
+  --wait               then wait until every live instance runs it: idle, all
+                       workers ready; fail as soon as an instance fails it
+  --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
+  --stale-after DUR    instances whose report is older do not count (default 90s)
   --json               print one JSON object on stdout instead of text
   -h, --help           show this help
 
@@ -38,8 +45,13 @@ Environment:
   DEPLOYCTL_STORE       the store when --store is not given
   DEPLOYCTL_CREATED_BY  the manifest's createdBy (default: the CI run, else user@host)
 
-Exit status: 0 on success, 1 on failure, 2 on bad arguments.
-Example: deployctl push v42 --dir ./build --store s3://my-bucket/my-app`;
+desired.json is flipped only if nobody changed it during the push; if someone
+did, the release stays stored and 'deployctl rollback <version>' makes it desired.
+
+Exit status: 0 on success (with --wait: once the fleet runs the version), 1 on
+failure (with --wait: an instance failed it, or the timeout passed), 2 on bad
+arguments.
+Example: deployctl push v42 --dir ./build --store s3://my-bucket/my-app --wait`;
 
 const OPTIONS = {
   dir: { type: 'string' },
@@ -48,6 +60,7 @@ const OPTIONS = {
   strategy: { type: 'string' },
   entry: { type: 'string' },
   json: { type: 'boolean' },
+  ...WAIT_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,6 +71,7 @@ interface PushArgs {
   readonly strategy: Strategy;
   readonly entry: string | undefined;
   readonly json: boolean;
+  readonly wait: WaitOptions | undefined;
 }
 
 export const pushCommand: Command = {
@@ -82,6 +96,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   const artifact: ArtifactSource =
     args.source.kind === 'dir' ? await appDirSource(sourcePath, args.entry) : await archiveFileSource(sourcePath, args.entry);
 
+  const waitFor = args.wait ? await prepareWait(store, args.wait, io.stderr) : undefined;
   const progress = createPushProgress(io);
   let result;
   try {
@@ -90,12 +105,23 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
     progress.finish(undefined);
   }
   const { manifest, previous } = result;
-  if (args.json) {
-    const summary = { ok: true, version: manifest.version, sha256: manifest.sha256, size: manifest.size, previous: previous ?? null };
-    io.stdout.write(`${JSON.stringify(summary)}\n`);
-  } else {
+  if (!args.json) {
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
     io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);
+  }
+  const instances = await waitFor?.(manifest.version);
+  if (args.json) {
+    const summary = {
+      ok: true,
+      version: manifest.version,
+      sha256: manifest.sha256,
+      size: manifest.size,
+      previous: previous ?? null,
+      ...(instances ? { instances: instances.map((i) => i.instanceId) } : {}),
+    };
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else if (instances) {
+    io.stdout.write(`${liveLine(manifest.version, instances)}\n`);
   }
   return EXIT_OK;
 }
@@ -127,9 +153,6 @@ function parsePushArgs(args: string[]): PushArgs {
     strategy: strategy.data,
     entry: values.entry,
     json: values.json === true,
+    wait: parseWaitFlags('push', values),
   };
-}
-
-function jsonFailure(error: unknown): { ok: false; code: string; error: string } {
-  return { ok: false, code: error instanceof DeployError ? error.code : 'INTERNAL', error: describeError(error) };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -6,6 +6,8 @@ import { Agent } from '../../agent/agent';
 import { parseConfigFile, buildRuntimeConfig } from '../../agent/config/load';
 import type { AgentConfigFile } from '../../agent/config/config-file';
 import { createLogger } from '../../agent/log/logger';
+import { instanceStatusSchema, type InstanceStatus } from '../../agent/store/documents';
+import type { ReleaseStore } from '../../agent/store/release-store';
 import { runCli } from './cli-harness';
 import { makeFixtureRelease, type FixtureReleaseOptions } from './fixture-releases';
 import { freePort } from './free-port';
@@ -24,11 +26,23 @@ export interface AgentHarness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** A store directory to share (e.g. another harness's `store`): several agents, one fleet. @default <work>/store */
+  readonly store?: string;
+  /** Builds the agent's store from the store directory (e.g. a LocalStore that records what is written). @default openStore */
+  readonly openStore?: (dir: string) => ReleaseStore;
+  /** Environment of the in-process `deployctl push` (e.g. DEPLOYCTL_S3_ENDPOINT for an S3 store). */
+  readonly cliEnv?: Record<string, string>;
+}
+
 export async function startAgentHarness(
   configOverrides: Partial<Omit<AgentConfigFile, 'app'>> & { app?: Partial<AgentConfigFile['app']> } = {},
+  harnessOptions: HarnessOptions = {},
 ): Promise<AgentHarness> {
+  const options = harnessOptions;
+  const cliEnv = harnessOptions.cliEnv;
   const work = mkdtempSync(path.join(tmpdir(), 'deployctl-agent-'));
-  const store = path.join(work, 'store');
+  const store = options.store ?? path.join(work, 'store');
   const releasesDir = path.join(work, 'agent');
   const port = await freePort();
   const file = parseConfigFile(
@@ -49,7 +63,7 @@ export async function startAgentHarness(
   sink.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const agent = new Agent(config, { log: createLogger(sink, 'debug') });
+  const agent = new Agent(config, { log: createLogger(sink, 'debug'), ...(options.openStore ? { store: options.openStore(store) } : {}) });
   const sources = path.join(work, 'sources');
   return {
     agent,
@@ -60,7 +74,7 @@ export async function startAgentHarness(
     logs,
     push: async (version, options) => {
       const dir = makeFixtureRelease(sources, version, options).dir;
-      const result = await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work });
+      const result = await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work, ...(cliEnv ? { env: cliEnv } : {}) });
       if (result.code !== 0) throw new Error(`push ${version} failed: ${result.stderr}`);
       return result.code;
     },
@@ -69,4 +83,22 @@ export async function startAgentHarness(
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** instances/<id>.json of a store directory, validated; undefined while there is none. */
+export function readInstanceReport(store: string, id: string): InstanceStatus | undefined {
+  const file = path.join(store, 'instances', `${id}.json`);
+  return existsSync(file) ? instanceStatusSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : undefined;
+}
+
+/** The report says `version` is live: running it, idle, every worker ready, its last deploy a success. */
+export function reportsLive(report: InstanceStatus | undefined, version: string): boolean {
+  return (
+    report?.running === version &&
+    report.state === 'idle' &&
+    report.workers.total > 0 &&
+    report.workers.ready === report.workers.total &&
+    report.lastDeploy?.version === version &&
+    report.lastDeploy.result === 'succeeded'
+  );
 }

@@ -63,10 +63,10 @@ describe('the compiled deployctl bin', () => {
   it('exits 2 with one line on a usage error, and 1 on a failure', async () => {
     const env = { ...process.env, DEPLOYCTL_STORE: 'store' };
 
-    const usage = await withTimeout(exec(process.execPath, [bin, 'push', 'v1', '--dir', 'app', '--wait'], { cwd: work, env }), 30_000, 'usage error');
+    const usage = await withTimeout(exec(process.execPath, [bin, 'push', 'v1', '--dir', 'app', '--bogus'], { cwd: work, env }), 30_000, 'usage error');
     const failure = await withTimeout(exec(process.execPath, [bin, 'push', 'v1', '--dir', 'missing'], { cwd: work, env }), 30_000, 'failure');
 
-    expect(usage).toEqual({ code: 2, stdout: '', stderr: "deployctl: unknown option --wait (see 'deployctl push --help')\n" });
+    expect(usage).toEqual({ code: 2, stdout: '', stderr: "deployctl: unknown option --bogus (see 'deployctl push --help')\n" });
     expect(failure.code).toBe(1);
     expect(failure.stderr).toMatch(/^deployctl: app dir .*missing does not exist\n$/);
   });

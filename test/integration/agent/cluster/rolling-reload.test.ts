@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { startLoad } from '../../../support/load/load-client';
 import { startSupervisedApp, type SupervisedApp } from '../../../support/supervised-app';
-import { delay, withTimeout } from '../../../support/with-timeout';
+import { delay, waitUntil, withTimeout } from '../../../support/with-timeout';
 
 describe('rolling reload under load', () => {
   let app: SupervisedApp | undefined;
@@ -118,6 +118,18 @@ describe('rolling reload under load', () => {
       cluster.off('fork', onFork);
       cluster.off('listening', onListening);
     }
+  });
+
+  it('forks nothing once stop() has begun, even while a roll in progress undoes itself', async () => {
+    app = await startSupervisedApp({ workers: 2 });
+    const rolling = app.supervisor.roll(app.release('v2'));
+    // Stop once the first slot runs v2 and the second is starting: the roll then wants to undo slot 0.
+    await waitUntil(() => app?.supervisor.status().slots[0]?.version === 'v2', 10_000, 'slot 0 to run v2');
+    await withTimeout(app.supervisor.stop(), 20_000, 'the stop during a roll');
+    const result = await withTimeout(rolling, 20_000, 'the interrupted roll');
+    expect(result.ok).toBe(false);
+    await delay(500);
+    expect(Object.keys(cluster.workers ?? {})).toEqual([]);
   });
 
   it('fails the roll when a worker in message mode listens but never says ready, and keeps the old workers', async () => {

@@ -69,6 +69,7 @@ describe('deploy-agent on a local store', () => {
     await new LocalStore(h.store).writeDesired({ version: 'v2', strategy: 'rolling', updatedAt: new Date().toISOString(), previous: 'v1' });
     h.agent.tick();
     await waitUntil(() => (stateOf(h as AgentHarness).failed as { version?: string } | null)?.version === 'v2', 20_000, 'the failure in state.json');
+    await h.agent.settled();
 
     const state = stateOf(h);
     expect(state).toMatchObject({ current: 'v1', state: 'idle', lastDeploy: { version: 'v2', result: 'failed', errorCode: 'ARTIFACT_HASH_MISMATCH' } });

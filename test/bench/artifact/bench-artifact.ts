@@ -1,0 +1,173 @@
+/**
+ * `npm run bench:artifact`: deployctl's artifact path against plain tar on the
+ * same node_modules-like tree (~100 MB in ~20,000 files, the same bytes every
+ * run), through a local S3 server (fauxqs in its own child process):
+ *
+ * - push            `deployctl push vN --dir TREE --store s3://bench/app`, a real CLI process
+ *                   (or push-runner.js, the same code path, while the CLI cannot take an endpoint)
+ * - tar-czf+upload  `tar czf` + a lib-storage Upload of the file (8 MiB parts)
+ * - fetch+unpack    the agent's openStore → readManifest → openArtifact → unpackRelease
+ * - tar-xzf         `tar xzf` of the same artifact from local disk
+ *
+ * Each step runs in its own process(es); `sync` runs (untimed) before each. Progress
+ * goes to stderr; stdout gets the results table, the targets table and, as its last
+ * line, one JSON object. BENCH_RUNS (default 3), BENCH_MB (default 100) and BENCH_PUSH
+ * (cli | runner, default: cli when it reads DEPLOYCTL_S3_ENDPOINT) change the run.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { cleanupAll } from '../reload/cleanup';
+import { IpcChild } from '../reload/ipc-child';
+import { asRecord, errorMessage, stringField } from '../reload/ipc-protocol';
+import { round } from '../reload/stats-math';
+import { BUCKET, readSettings, STORE_URL } from './bench-config';
+import { generateTree } from './release-tree';
+import { aggregate, computeTargets, resultsTable, STEPS, targetsTable, type StepName } from './report';
+import { nativeRssMethod } from './run-process';
+import {
+  cliHonoursS3Env,
+  downloadArtifact,
+  flushDisks,
+  fmtMb,
+  measureFetchUnpack,
+  measurePush,
+  measureTarUpload,
+  measureTarXzf,
+  measureTarXzfSynced,
+  removeDir,
+  type BenchContext,
+  type Sample,
+} from './steps';
+
+const SERVER_START_TIMEOUT_MS = 30_000;
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function logSample(run: number, runs: number, name: string, sample: Sample): void {
+  progress(`  run ${run}/${runs} ${name}: ${Math.round(sample.ms)} ms, peak ${fmtMb(sample.peakRssMb)}${sample.note ? ` — ${sample.note}` : ''}`);
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const started = performance.now();
+  // Every node child reaches the local server with these; none may ask EC2's metadata service.
+  process.env['AWS_ACCESS_KEY_ID'] = 'test';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'test';
+  process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+
+  const workDir = mkdtempSync(path.join(tmpdir(), 'deployctl-bench-artifact-'));
+  tempDirs.add(workDir);
+  try {
+    const pushVia = settings.pushVia ?? (cliHonoursS3Env() ? 'cli' : 'runner');
+    progress(`bench:artifact runs=${settings.runs} mb=${settings.mb} push via ${pushVia === 'cli' ? 'deployctl CLI (dist/cli/main.js)' : 'push-runner.js (the CLI does not read DEPLOYCTL_S3_ENDPOINT yet)'}`);
+    progress(`  tar peak RSS: ${nativeRssMethod()}; node children: own RSS sampled every 20 ms`);
+
+    const treeDir = path.join(workDir, 'tree');
+    const genStarted = performance.now();
+    const tree = generateTree(treeDir, settings.mb);
+    const mb = round(tree.bytes / 1e6, 1);
+    progress(`  tree: ${tree.files} files, ${tree.dirs} dirs, ${mb} MB, generated in ${Math.round(performance.now() - genStarted)} ms`);
+
+    const server = new IpcChild('s3 server', path.join(__dirname, 's3-server-child.js'));
+    const reply = asRecord(await server.request('start', { bucket: BUCKET }, SERVER_START_TIMEOUT_MS, 'start'), 'start result');
+    const endpoint = stringField(reply, 'endpoint', 'start result');
+    progress(`  S3 server (fauxqs, pid ${server.pid}) on ${endpoint}, store ${STORE_URL}`);
+
+    const ctx: BenchContext = { mb: settings.mb, treeDir, treeBytes: tree.bytes, endpoint, pushVia };
+    const samples = new Map<StepName, Sample[]>(STEPS.map((s) => [s, []]));
+    const reference: Sample[] = [];
+    const record = (run: number, name: StepName, sample: Sample): void => {
+      samples.get(name)?.push(sample);
+      logSample(run, settings.runs, name, sample);
+    };
+
+    for (let run = 1; run <= settings.runs; run += 1) {
+      const version = `v${run}`;
+      const runDir = path.join(workDir, `run-${run}`);
+      mkdirSync(runDir);
+      progress(`  run ${run}/${settings.runs}: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on this machine skews the timings)`);
+      try {
+        await flushDisks();
+        record(run, 'push', await measurePush(ctx, version, runDir));
+        await flushDisks();
+        const tarUpload = await measureTarUpload(ctx, version, runDir);
+        record(run, 'tar-czf+upload', tarUpload);
+        removeDir(tarUpload.archive);
+        await flushDisks();
+        record(run, 'fetch+unpack', await measureFetchUnpack(ctx, version, runDir));
+        const artifact = path.join(runDir, `${version}.tar.gz`);
+        await downloadArtifact(ctx, version, artifact);
+        await flushDisks();
+        record(run, 'tar-xzf', await measureTarXzf(ctx, artifact, runDir));
+        await flushDisks();
+        const synced = await measureTarXzfSynced(ctx, artifact, runDir);
+        reference.push(synced);
+        logSample(run, settings.runs, 'tar-xzf+sync -f (reference)', synced);
+      } finally {
+        removeDir(runDir);
+      }
+    }
+    await server.close();
+
+    const rows = STEPS.map((name) => aggregate(name, samples.get(name) ?? []));
+    const referenceRows = [aggregate('tar-xzf+sync -f', reference)];
+    const targets = computeTargets(rows);
+    progress(`bench:artifact done in ${Math.round((performance.now() - started) / 1000)} s`);
+    const title = `bench:artifact: ${tree.files} files, ${mb} MB; push via ${pushVia}; medians of ${settings.runs} run(s)`;
+    process.stdout.write(`${title}\n\n${resultsTable(rows, referenceRows)}\n\n${targetsTable(targets)}\n\n`);
+    const json = {
+      bench: 'artifact',
+      mb,
+      files: tree.files,
+      results: rows.map((r) => ({ name: r.name, ms: r.ms, peakRssMb: r.peakRssMb })),
+      targets,
+    };
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+  } finally {
+    removeDir(workDir);
+    tempDirs.delete(workDir);
+  }
+}
+
+let signalled = false;
+/** Removed once every child is gone (a child may still be writing into them until then). */
+const tempDirs = new Set<string>();
+
+/** Stops every child process (IPC children, tar, the CLI), then removes the temp dirs. */
+async function cleanupEverything(): Promise<void> {
+  await cleanupAll();
+  for (const dir of tempDirs) {
+    try {
+      removeDir(dir);
+    } catch (error: unknown) {
+      progress(`cleanup: could not remove ${dir}: ${errorMessage(error)}`);
+    }
+  }
+  tempDirs.clear();
+}
+
+/** On SIGINT/SIGTERM: stop every child, remove the temp dirs, exit 130/143. A second signal exits at once. */
+function cleanupOnSignals(): void {
+  const handler = (signal: NodeJS.Signals): void => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    progress(`bench:artifact: ${signal}: stopping child processes and removing temp dirs`);
+    void cleanupEverything().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+cleanupOnSignals();
+main()
+  .catch((error: unknown) => {
+    if (signalled) return; // failures after a signal are its consequence
+    progress(`bench:artifact failed: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupEverything());

@@ -1,0 +1,44 @@
+/**
+ * Child process: the agent's fetch + unpack, exactly as agent/deploy/deployer.ts
+ * does it: open the store (S3), read the manifest, openArtifact, unpackRelease
+ * (size + sha256 checks, safe extraction into a temp dir, flush, rename) into
+ * `releasesDir`.
+ *
+ *   fetch {endpoint, storeUrl, version, releasesDir} → {ms, files, bytes, artifactBytes, peakRssMb}
+ *
+ * ms: from opening the store to unpackRelease resolving, inside this process
+ * (the agent is a resident process: its start-up is not part of a deploy).
+ * peakRssMb: this process's RSS, sampled every 20 ms since it started.
+ * Closing the channel exits.
+ */
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../../../agent/store/open-store';
+import { defaultUnpackLimits, unpackRelease } from '../../../agent/release/unpack-release';
+import { serveIpc } from '../reload/ipc-serve';
+import { OwnPeakRss } from './rss-sampler';
+import { s3Options, stringArgs } from './s3-args';
+
+const rss = new OwnPeakRss();
+
+async function fetch(args: unknown): Promise<unknown> {
+  const { endpoint, storeUrl, version, releasesDir } = stringArgs(args, 'fetch', ['endpoint', 'storeUrl', 'version', 'releasesDir']);
+  const started = performance.now();
+  const store = openStore(storeUrl, releasesDir, s3Options(endpoint));
+  const manifest = await store.readManifest(version);
+  if (!manifest) throw new Error(`no manifest for ${version} in ${storeUrl}`);
+  const source = await store.openArtifact(manifest);
+  const unpacked = await unpackRelease({
+    source,
+    expected: { sha256: manifest.sha256, size: manifest.size },
+    releasesDir,
+    version,
+    limits: defaultUnpackLimits,
+  });
+  const ms = performance.now() - started;
+  if (unpacked.reused) throw new Error(`${version} was already unpacked in ${releasesDir}: not a fresh dir`);
+  return { ms, files: unpacked.files, bytes: unpacked.bytes, artifactBytes: manifest.size, peakRssMb: rss.peakMb() };
+}
+
+serveIpc({ fetch }, () => process.exit(0));
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));

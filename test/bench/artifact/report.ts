@@ -1,0 +1,92 @@
+import { FETCH_RSS_LIMIT_MB, TIME_FACTOR } from './bench-config';
+import { median, round } from '../reload/stats-math';
+import type { Sample } from './steps';
+
+export type StepName = 'push' | 'tar-czf+upload' | 'fetch+unpack' | 'tar-xzf';
+export const STEPS: readonly StepName[] = ['push', 'tar-czf+upload', 'fetch+unpack', 'tar-xzf'];
+
+/** One line of the results: a step over all its runs. */
+export interface ResultRow {
+  readonly name: string;
+  /** Median over runs, rounded to the ms. */
+  readonly ms: number;
+  /** Highest peak over runs, MB (2^20 bytes), 1 decimal; null when not measurable. */
+  readonly peakRssMb: number | null;
+  readonly runs: number;
+  readonly samplesMs: readonly number[];
+}
+
+export function aggregate(name: string, samples: readonly Sample[]): ResultRow {
+  const peaks = samples.flatMap((s) => (s.peakRssMb === null ? [] : [s.peakRssMb]));
+  return {
+    name,
+    ms: Math.round(median(samples.map((s) => s.ms)) ?? 0),
+    peakRssMb: peaks.length === 0 ? null : round(Math.max(...peaks), 1),
+    runs: samples.length,
+    samplesMs: samples.map((s) => Math.round(s.ms)),
+  };
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly value: number | null;
+  readonly limit: number | null;
+  readonly pass: boolean;
+}
+
+export interface Targets {
+  readonly pass: boolean;
+  readonly failed: number;
+  readonly checks: readonly TargetCheck[];
+}
+
+function atMost(name: string, value: number | null, limit: number | null): TargetCheck {
+  const pass = value !== null && limit !== null && value <= limit;
+  return { name, value, limit: limit === null ? null : round(limit, 1), pass };
+}
+
+/**
+ * The issue's targets, from this run's medians: fetch+unpack ms ≤ 1.3 × tar-xzf ms,
+ * push ms ≤ 1.3 × tar-czf+upload ms, fetch+unpack peak RSS ≤ 150 MB.
+ */
+export function computeTargets(rows: readonly ResultRow[]): Targets {
+  const row = (name: StepName): ResultRow | undefined => rows.find((r) => r.name === name);
+  const fetch = row('fetch+unpack');
+  const xzf = row('tar-xzf');
+  const push = row('push');
+  const czf = row('tar-czf+upload');
+  const checks = [
+    atMost(`fetch+unpack ms <= ${TIME_FACTOR} x tar-xzf ms`, fetch?.ms ?? null, xzf ? TIME_FACTOR * xzf.ms : null),
+    atMost(`push ms <= ${TIME_FACTOR} x tar-czf+upload ms`, push?.ms ?? null, czf ? TIME_FACTOR * czf.ms : null),
+    atMost(`fetch+unpack peakRssMb <= ${FETCH_RSS_LIMIT_MB}`, fetch?.peakRssMb ?? null, FETCH_RSS_LIMIT_MB),
+  ];
+  const failed = checks.filter((c) => !c.pass).length;
+  return { pass: failed === 0, failed, checks };
+}
+
+type Cell = string | number | null;
+
+function formatTable(header: readonly string[], rows: readonly (readonly Cell[])[], leftColumns: number): string {
+  const text = rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))));
+  const widths = header.map((h, i) => Math.max(h.length, ...text.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+/** The results; `reference` rows (not targets) are listed after them, marked. */
+export function resultsTable(rows: readonly ResultRow[], reference: readonly ResultRow[]): string {
+  const cells = [...rows, ...reference.map((r) => ({ ...r, name: `${r.name} (reference)` }))].map((r) => [
+    r.name,
+    r.ms,
+    r.peakRssMb === null ? null : r.peakRssMb.toFixed(1),
+    r.runs,
+    r.samplesMs.join(', '),
+  ]);
+  return formatTable(['name', 'ms(median)', 'peakRssMb(max)', 'runs', 'ms per run'], cells, 1);
+}
+
+export function targetsTable(targets: Targets): string {
+  const cells = targets.checks.map((c) => [c.pass ? 'pass' : 'FAIL', c.name, c.value, c.limit]);
+  return `${formatTable(['result', 'target', 'value', 'limit'], cells, 2)}\ntargets: ${targets.checks.length - targets.failed}/${targets.checks.length} pass`;
+}
