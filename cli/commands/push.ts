@@ -7,7 +7,7 @@ import type { CliIo } from '../cli-io';
 import type { Command } from '../command';
 import { createdBy } from '../created-by';
 import { formatBytes } from '../format-bytes';
-import { jsonFailure } from '../json-failure';
+import { withJsonFailure } from '../json-failure';
 import { parseFlags } from '../parse-flags';
 import { createPushProgress } from '../progress';
 import { assertVersionFree, publishRelease } from '../publish-release';
@@ -80,12 +80,7 @@ export const pushCommand: Command = {
   help: PUSH_HELP,
   run: async (args, io) => {
     const parsed = parsePushArgs(args);
-    try {
-      return await push(parsed, io);
-    } catch (error) {
-      if (parsed.json) io.stdout.write(`${JSON.stringify(jsonFailure(error))}\n`);
-      throw error;
-    }
+    return withJsonFailure(parsed.json, io.stdout, () => push(parsed, io));
   },
 };
 

@@ -2,7 +2,7 @@ import { describeError } from '../../agent/errors';
 import { assertValidVersion } from '../../agent/store/version-name';
 import type { CliIo } from '../cli-io';
 import type { Command } from '../command';
-import { jsonFailure } from '../json-failure';
+import { withJsonFailure } from '../json-failure';
 import { parseFlags } from '../parse-flags';
 import { rollBack } from '../roll-back';
 import { openCliStore } from '../store-url';
@@ -55,12 +55,7 @@ export const rollbackCommand: Command = {
   help: ROLLBACK_HELP,
   run: async (args, io) => {
     const parsed = parseRollbackArgs(args);
-    try {
-      return await rollback(parsed, io);
-    } catch (error) {
-      if (parsed.json) io.stdout.write(`${JSON.stringify(jsonFailure(error))}\n`);
-      throw error;
-    }
+    return withJsonFailure(parsed.json, io.stdout, () => rollback(parsed, io));
   },
 };
 
