@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../test/support/fixture-releases';
 import { freePort } from '../test/support/free-port';
 import { startLoad } from '../test/support/load/load-client';
+import { servedVersion, spawnAgent } from '../test/support/spawned-agent';
 import { waitUntil, withTimeout } from '../test/support/with-timeout';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -32,35 +32,6 @@ async function push(store: string, version: string, dir: string): Promise<void> 
   const result = await run(dist('cli', 'main.js'), ['push', version, '--dir', dir, '--store', store]);
   if (result.code !== 0) throw new Error(`deployctl push ${version} failed:\n${result.output}`);
   say(`  $ deployctl push ${version} --dir ${path.basename(dir)} --store ${store}`);
-}
-
-function servedVersion(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-        res.resume();
-        resolve(typeof res.headers['x-app-version'] === 'string' ? res.headers['x-app-version'] : undefined);
-      })
-      .on('error', () => resolve(undefined));
-  });
-}
-
-/** The agent's JSON log lines, for the demo to follow what it does. */
-function followLogs(agent: ChildProcess): { lines: Record<string, unknown>[] } {
-  const logs = { lines: [] as Record<string, unknown>[] };
-  let partial = '';
-  agent.stdout?.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString()).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      try {
-        logs.lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // an app line, not the agent's
-      }
-    }
-  });
-  return logs;
 }
 
 async function main(): Promise<void> {
@@ -91,8 +62,8 @@ async function main(): Promise<void> {
         pollIntervalMs: 500,
       }),
     );
-    agent = spawn(process.execPath, [dist('agent', 'main.js'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const logs = followLogs(agent);
+    const spawned = spawnAgent(config);
+    agent = spawned.child;
     await waitUntil(async () => (await servedVersion(port)) === 'v1', 20_000, 'the agent to serve v1');
     const served = ['v1'];
     say(`   serving v1 on 127.0.0.1:${port}`);
@@ -104,14 +75,14 @@ async function main(): Promise<void> {
     say('4. Push v2: the agent fetches, verifies, unpacks and replaces workers one at a time');
     await push(store, 'v2', app);
     await load.waitFor((r) => r.wsVersionsAtEnd.v2 === 20, 30_000, 'WebSocket clients on v2');
-    const rolled = logs.lines.find((l) => l.version === 'v2' && typeof l.rollMs === 'number');
+    const rolled = spawned.logs.find((l) => l.version === 'v2' && typeof l.rollMs === 'number');
     served.push((await servedVersion(port)) ?? 'none');
     say(`   v2 is live; roll took ${String(rolled?.rollMs)} ms`);
 
     say('5. Push a broken v3 (it throws at start-up): the agent rolls back by itself');
     await push(store, 'v3', broken);
-    await waitUntil(() => logs.lines.some((l) => l.version === 'v3' && l.level === 'error'), 30_000, 'the agent to give up on v3');
-    const failure = logs.lines.find((l) => l.version === 'v3' && l.level === 'error');
+    await waitUntil(() => spawned.logs.some((l) => l.version === 'v3' && l.level === 'error'), 30_000, 'the agent to give up on v3');
+    const failure = spawned.logs.find((l) => l.version === 'v3' && l.level === 'error');
     served.push((await servedVersion(port)) ?? 'none');
     say(`   v3 refused: ${String(failure?.err).split('\n')[0]}`);
     say(`   still serving ${served[2]}`);
