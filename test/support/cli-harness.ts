@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { dispatch } from '../../cli/dispatch';
 import { COMMANDS } from '../../cli/main';
+import { makeFixtureRelease } from './fixture-releases';
 import { withTimeout } from './with-timeout';
 
 export interface CliRun {
@@ -91,4 +92,16 @@ export async function snapshotDir(dir: string): Promise<Record<string, string>> 
 /** The lines of a captured stream, without the trailing empty one. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '');
+}
+
+/**
+ * `deployctl push <v> --dir <fixture release>` into `store` for each version, in order
+ * (sources under `<work>/src`); throws with the CLI's stderr when one fails.
+ */
+export async function pushFixtures(work: string, store: string, versions: readonly string[], env?: Record<string, string>): Promise<void> {
+  for (const version of versions) {
+    const dir = makeFixtureRelease(path.join(work, 'src'), version).dir;
+    const run = await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work, ...(env ? { env } : {}) });
+    if (run.code !== 0) throw new Error(`push ${version} failed: ${run.stderr}`);
+  }
 }

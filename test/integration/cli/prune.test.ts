@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InstanceStatus } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
-import { lines, runCli, snapshotDir } from '../../support/cli-harness';
-import { makeFixtureRelease } from '../../support/fixture-releases';
+import { lines, pushFixtures, runCli, snapshotDir } from '../../support/cli-harness';
 
 let work: string;
 let store: string;
@@ -21,12 +20,7 @@ async function cli(...args: string[]) {
   return runCli([...args, '--store', store], { cwd: work });
 }
 
-async function push(...versions: string[]): Promise<void> {
-  for (const version of versions) {
-    const run = await cli('push', version, '--dir', makeFixtureRelease(path.join(work, 'src'), version).dir);
-    if (run.code !== 0) throw new Error(`push ${version} failed: ${run.stderr}`);
-  }
-}
+const push = (...versions: string[]): Promise<void> => pushFixtures(work, store, versions);
 
 /** A report an agent left an hour ago (stale): it may come back and serve what it ran. */
 function staleReport(instanceId: string, version: string): InstanceStatus {

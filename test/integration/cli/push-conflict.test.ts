@@ -8,7 +8,7 @@ import type { Versioned } from '../../../agent/store/release-store';
 import { appDirSource } from '../../../cli/artifact-source';
 import { ProgressLines } from '../../../cli/progress';
 import { publishRelease } from '../../../cli/publish-release';
-import { readJson, runCli } from '../../support/cli-harness';
+import { pushFixtures, readJson } from '../../support/cli-harness';
 import { makeFixtureRelease } from '../../support/fixture-releases';
 
 /** A real local store where a rollback to v1 lands between the push's read of desired.json and its write. */
@@ -36,10 +36,7 @@ afterEach(async () => {
 describe('push and a concurrent change of desired.json', () => {
   it('keeps the release, leaves desired.json to the other writer, and says how to retry', async () => {
     const store = path.join(work, 'store');
-    for (const version of ['v1', 'v2']) {
-      const dir = makeFixtureRelease(path.join(work, 'src'), version).dir;
-      expect((await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work })).code).toBe(0);
-    }
+    await pushFixtures(work, store, ['v1', 'v2']);
     const artifact = await appDirSource(makeFixtureRelease(path.join(work, 'src'), 'v3').dir, undefined);
 
     const attempt = publishRelease(

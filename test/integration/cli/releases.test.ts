@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InstanceStatus } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
-import { lines, runCli } from '../../support/cli-harness';
-import { makeFixtureRelease } from '../../support/fixture-releases';
+import { lines, pushFixtures, runCli } from '../../support/cli-harness';
 
 let work: string;
 let store: string;
@@ -16,13 +15,7 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function push(...versions: string[]): Promise<void> {
-  for (const version of versions) {
-    const dir = makeFixtureRelease(path.join(work, 'src'), version).dir;
-    const run = await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work });
-    if (run.code !== 0) throw new Error(`push ${version} failed: ${run.stderr}`);
-  }
-}
+const push = (...versions: string[]): Promise<void> => pushFixtures(work, store, versions);
 
 /** The report an agent running `version` writes. */
 function runningReport(instanceId: string, version: string): InstanceStatus {

@@ -7,8 +7,7 @@ import { LocalStore } from '../../../agent/store/local-store';
 import type { Versioned } from '../../../agent/store/release-store';
 import { rollBack } from '../../../cli/roll-back';
 import { readInstanceReport, reportsLive, startAgentHarness, type AgentHarness } from '../../support/agent-harness';
-import { lines, readJson, runCli, snapshotDir } from '../../support/cli-harness';
-import { makeFixtureRelease } from '../../support/fixture-releases';
+import { lines, pushFixtures, readJson, runCli, snapshotDir } from '../../support/cli-harness';
 import { waitUntil } from '../../support/with-timeout';
 
 /**
@@ -66,13 +65,7 @@ describe('deployctl rollback', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  async function push(...versions: string[]): Promise<void> {
-    for (const version of versions) {
-      const dir = makeFixtureRelease(path.join(work, 'src'), version).dir;
-      const run = await runCli(['push', version, '--dir', dir, '--store', store], { cwd: work });
-      if (run.code !== 0) throw new Error(`push ${version} failed: ${run.stderr}`);
-    }
-  }
+  const push = (...versions: string[]): Promise<void> => pushFixtures(work, store, versions);
 
   const desired = async () => desiredSchema.parse(await readJson(path.join(store, 'desired.json')));
 

@@ -49,6 +49,8 @@ describe('deploy-agent on an S3 store', () => {
     const polls = s3.requests.filter((r) => r.key.endsWith('desired.json') && r.operation === 'GetObject');
     expect(polls.length).toBeGreaterThanOrEqual(2);
     expect(polls.every((r) => r.ifNoneMatch !== undefined)).toBe(true);
+    // Nothing changed in between: the server answers the polls with 304 Not Modified.
+    expect(polls.filter((r) => r.status === 304).length).toBeGreaterThanOrEqual(2);
 
     await h.push('v2');
     await waitUntil(async () => (await servedVersion(h?.port ?? 0)) === 'v2', 20_000, 'the agent to serve v2');
