@@ -88,6 +88,8 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
           maxUnavailable: file.loadBalancer.maxUnavailable ?? d.loadBalancer.maxUnavailable,
           endpoint: file.loadBalancer.endpoint,
           region: file.loadBalancer.region,
+          slotLeaseMs: file.loadBalancer.slotLeaseMs ?? d.loadBalancer.slotLeaseMs,
+          slotWaitTimeoutMs: file.loadBalancer.slotWaitTimeoutMs ?? d.loadBalancer.slotWaitTimeoutMs,
         }
       : undefined,
     instanceId: file.instanceId,

@@ -24,6 +24,8 @@ export interface RuntimeConfig {
         readonly maxUnavailable: number;
         readonly endpoint: string | undefined;
         readonly region: string | undefined;
+        readonly slotLeaseMs: number;
+        readonly slotWaitTimeoutMs: number;
       }
     | undefined;
   readonly instanceId: string | undefined;
