@@ -30,6 +30,9 @@ export interface S3SlotsTarget {
 /** One S3 conditional write: create only (`If-None-Match: *`), or replace only this ETag (`If-Match`). */
 type Condition = { readonly IfNoneMatch: '*' } | { readonly IfMatch: string };
 
+/** A conditional write's outcome: the new ETag, or (the condition failed) what the key holds now. */
+type PutOutcome = { readonly written: string } | { readonly current: SlotObject | undefined };
+
 /**
  * Service-out slots in an S3 store (DESIGN §4), with S3 conditional writes
  * (AWS S3 since August 2024 for `If-None-Match`, November 2024 for
@@ -65,9 +68,9 @@ export class S3Slots implements SlotStore {
 
   async renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
     const document = renewedSlotDocument(slot.lease, leaseMs, this.now());
-    const etag = await this.putIf(slot.key, document, { IfMatch: slot.etag });
-    if (etag === undefined) throw slotLost(slot, this.target.url);
-    return heldSlot(slot.index, etag, document);
+    const outcome = await this.putIf(slot.key, document, { IfMatch: slot.etag });
+    if (!('written' in outcome)) throw slotLost(slot, this.target.url);
+    return heldSlot(slot.index, outcome.written, document);
   }
 
   async releaseSlot(slot: HeldSlot): Promise<void> {
@@ -107,19 +110,19 @@ export class S3Slots implements SlotStore {
     for (let round = 0; round < 2; round++) {
       const fresh = newSlotDocument(request, request.leaseMs, this.now());
       const created = await this.putIf(key, fresh, { IfNoneMatch: '*' });
-      if (created !== undefined) return heldSlot(index, created, fresh);
-      const current = await this.read(key);
+      if ('written' in created) return heldSlot(index, created.written, fresh);
+      const { current } = created;
       if (current === undefined) continue;
       if (!isTakeable(current, this.now())) return undefined;
       const takeover = newSlotDocument(request, request.leaseMs, this.now());
       const replaced = await this.putIf(key, takeover, { IfMatch: current.etag });
-      return replaced === undefined ? undefined : heldSlot(index, replaced, takeover);
+      return 'written' in replaced ? heldSlot(index, replaced.written, takeover) : undefined;
     }
     return undefined;
   }
 
-  /** Writes `document` at `key` under `condition`: the new ETag, or undefined when the condition failed. */
-  private async putIf(key: string, document: SlotDocument, condition: Condition): Promise<string | undefined> {
+  /** Writes `document` at `key` under `condition`. */
+  private async putIf(key: string, document: SlotDocument, condition: Condition): Promise<PutOutcome> {
     const fullKey = this.target.fullKey(key);
     try {
       const out = await this.target.client.send(
@@ -132,13 +135,13 @@ export class S3Slots implements SlotStore {
         }),
       );
       if (out.ETag === undefined) throw new Error('S3 answered a PutObject without an ETag');
-      return out.ETag;
+      return { written: out.ETag };
     } catch (error) {
       if (!(isPreconditionFailed(error) || isConditionalConflict(error) || isMissingKey(error))) throw this.unavailable('write', fullKey, error);
     }
     // Our own write, retried by the SDK after its answer was lost, also fails its condition.
     const current = await this.read(key);
-    return current?.document?.nonce === document.nonce ? current.etag : undefined;
+    return current?.document?.nonce === document.nonce ? { written: current.etag } : { current };
   }
 
   private async read(key: string): Promise<SlotObject | undefined> {
