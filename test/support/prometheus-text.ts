@@ -32,11 +32,14 @@ function parseLabels(text: string, line: string): Record<string, string> {
   return labels;
 }
 
+/** Like Prometheus (Go's ParseFloat): NaN and Inf in any case; prom-client writes `Nan` for an empty event-loop histogram. */
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
+  const lower = text.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower === '+inf' || lower === 'inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
   const value = Number(text);
-  if (Number.isNaN(value) && text !== 'NaN') throw new Error(`not a sample value in: ${line}`);
+  if (Number.isNaN(value)) throw new Error(`not a sample value in: ${line}`);
   return value;
 }
 
