@@ -4,14 +4,19 @@ import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
 import { loadConfig } from './config/load';
 import type { RuntimeConfig } from './config/runtime-config';
-import { readAgentState, writeAgentState } from './deploy/agent-state';
+import type { RollbackResult } from './control/control-protocol';
+import { controlStatus, type ControlStatus } from './control/control-status';
+import { OperatorEndpoints } from './control/operator-endpoints';
+import { readAgentState, writeAgentState, type AgentState } from './deploy/agent-state';
 import { Deployer } from './deploy/deployer';
 import { DesiredWatcher } from './deploy/desired-watcher';
+import { rollBackLocally } from './deploy/local-rollback';
 import { ReleaseDirs } from './deploy/release-dirs';
-import { describeError } from './errors';
+import { DeployError, describeError } from './errors';
 import type { Logger } from './log/logger';
+import { logWorkerEvent } from './log/worker-event-log';
 import { readAgentVersion } from './status/agent-version';
-import { instanceReport } from './status/instance-report';
+import { instanceReport, type InstanceReport } from './status/instance-report';
 import { resolveInstanceId } from './status/instance-id';
 import { StatusReporter } from './status/status-reporter';
 import { LocalStore } from './store/local-store';
@@ -36,7 +41,10 @@ export class Agent {
   private readonly store: ReleaseStore;
   private readonly dirs: ReleaseDirs;
   private readonly supervisor: Supervisor;
+  /** Control socket and metrics (agent/control/operator-endpoints.ts). */
+  private readonly endpoints: OperatorEndpoints;
   private deployer: Deployer | undefined;
+  private snapshot: (() => InstanceReport) | undefined;
   private watcher: DesiredWatcher | undefined;
   private reporter: StatusReporter | undefined;
   private stopped = false;
@@ -57,14 +65,29 @@ export class Agent {
       ...(config.app.user !== undefined ? { uid: config.app.user } : {}),
       ...(config.app.group !== undefined ? { gid: config.app.group } : {}),
       onEvent: (event) => {
-        log.info({ event: event.type, ...event }, `worker event ${event.type}`);
+        logWorkerEvent(log, event, this.deployer?.state.state ?? 'idle');
+        this.endpoints.onSupervisorEvent(event);
         this.reporter?.report();
+      },
+    });
+    this.endpoints = new OperatorEndpoints({
+      control: config.control,
+      log,
+      workers: () => this.supervisor.status(),
+      handlers: {
+        status: () => this.controlStatus(),
+        reload: async () => {
+          await this.reload();
+          return { configPath: this.config.configPath };
+        },
+        rollback: () => this.rollback(),
       },
     });
   }
 
   async start(): Promise<void> {
     const { log } = this.deps;
+    await this.endpoints.start();
     await this.dirs.prepare();
     const leftovers = await this.dirs.removeLeftovers();
     if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed partial unpacks left by an earlier run');
@@ -74,19 +97,17 @@ export class Agent {
     const fixed = { ...state, current: current ?? null, state: 'idle', target: null };
     if (state.state !== 'idle') log.warn({ step: state.state, version: state.target }, `the last run stopped during ${state.state}; starting over from current`);
     await writeAgentState(this.dirs.stateFile, fixed);
+    this.endpoints.resumeFrom(fixed);
     const deployer = new Deployer(
-      { store: this.store, dirs: this.dirs, supervisor: this.supervisor, config: () => this.config, log, onChange: () => this.reporter?.report() },
+      { store: this.store, dirs: this.dirs, supervisor: this.supervisor, config: () => this.config, log, onChange: (s) => this.stateChanged(s) },
       fixed,
     );
     this.deployer = deployer;
     const identity = { instanceId: resolveInstanceId(this.config.instanceId), agentVersion: readAgentVersion() };
-    this.reporter = new StatusReporter({
-      store: this.store,
-      log,
-      heartbeatMs: this.config.heartbeatMs,
-      snapshot: () =>
-        instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped }),
-    });
+    const snapshot = (): InstanceReport =>
+      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped });
+    this.snapshot = snapshot;
+    this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {
       try {
         await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current) });
@@ -138,6 +159,7 @@ export class Agent {
       await this.converging;
       this.stopped = true;
       await this.reporter?.stop(); // the last report says `stopped`
+      await this.endpoints.stop();
     })();
     return this.stopping;
   }
@@ -154,11 +176,56 @@ export class Agent {
       this.deps.log.warn({}, 'store and releasesDir changes need a restart (systemctl restart deploy-agent)');
     }
     if (appChanged) this.deps.log.warn({}, 'app settings changed: they apply from the next restart of the agent');
+    if (JSON.stringify(next.control) !== JSON.stringify(this.config.control)) this.deps.log.warn({}, 'control settings changed: they apply from the next restart of the agent');
     this.config = next;
     await this.watcher?.stop();
     this.startWatcher();
     this.deps.log.info({ pollIntervalMs: next.pollIntervalMs, keep: next.keep }, 'configuration reloaded');
     this.tick();
+  }
+
+  private stateChanged(state: AgentState): void {
+    this.reporter?.report();
+    this.endpoints.onDeployState(state);
+  }
+
+  /** Control socket `status`: the instance report and what only this instance knows. */
+  private controlStatus(): ControlStatus {
+    const { deployer, snapshot } = this;
+    if (!deployer || !snapshot) throw new DeployError('AGENT_STARTING', 'the agent is still starting; ask again in a moment');
+    return controlStatus({ report: snapshot(), state: deployer.state, supervisor: this.supervisor.status(), configPath: this.config.configPath, pid: process.pid });
+  }
+
+  /** Control socket `rollback`: the previous release on disk, now (agent/deploy/local-rollback.ts). */
+  private rollback(): Promise<RollbackResult> {
+    return this.exclusive(async (deployer) => {
+      const save = async (state: AgentState): Promise<void> => {
+        deployer.state = state;
+        await writeAgentState(this.dirs.stateFile, state);
+        this.stateChanged(state);
+      };
+      const done = await rollBackLocally(deployer.state, { store: this.store, dirs: this.dirs, supervisor: this.supervisor, log: this.deps.log, save });
+      return { from: done.from, to: done.to, durationMs: done.durationMs, remembered: done.remembered };
+    });
+  }
+
+  /** Runs `work` between convergence passes, never beside one; a tick meanwhile runs a pass after it. */
+  private async exclusive<T>(work: (deployer: Deployer) => Promise<T>): Promise<T> {
+    while (this.converging) await this.converging;
+    const deployer = this.deployer;
+    if (this.stopping) throw new DeployError('AGENT_STOPPING', 'the agent is stopping');
+    if (!deployer) throw new DeployError('AGENT_STARTING', 'the agent is still starting; ask again in a moment');
+    const run = work(deployer);
+    this.converging = run
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.converging = undefined;
+        if (this.again) this.tick();
+      });
+    return run;
   }
 
   private startWatcher(): void {

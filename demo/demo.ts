@@ -60,6 +60,7 @@ async function main(): Promise<void> {
         app: { port, workers: 2, wsCloseWindowMs: 500, healthCheck: { path: '/health', timeoutMs: 5000 } },
         releasesDir: path.join(work, 'agent'),
         pollIntervalMs: 500,
+        control: { socket: path.join(work, 'agent.sock') },
       }),
     );
     const spawned = spawnAgent(config);

@@ -36,6 +36,7 @@ export type SupervisorEvent =
       readonly type: 'worker-crashed';
       readonly slot: number;
       readonly version: string;
+      readonly pid: number | undefined;
       readonly exit: WorkerExit;
       readonly error: string | undefined;
       readonly restartInMs: number | null;

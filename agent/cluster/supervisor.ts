@@ -278,12 +278,12 @@ export class Supervisor {
     const base = { slot: slot.index, version: worker.release.version };
     if (decision.action === 'give-up') {
       slot.status = 'crash-loop';
-      this.deps.onEvent?.({ type: 'worker-crashed', ...base, exit, error: worker.crashError, restartInMs: null });
+      this.deps.onEvent?.({ type: 'worker-crashed', ...base, pid: worker.pid, exit, error: worker.crashError, restartInMs: null });
       this.deps.onEvent?.({ type: 'crash-loop', ...base, crashes: decision.crashes });
       return;
     }
     slot.status = 'restarting';
-    this.deps.onEvent?.({ type: 'worker-crashed', ...base, exit, error: worker.crashError, restartInMs: decision.delayMs });
+    this.deps.onEvent?.({ type: 'worker-crashed', ...base, pid: worker.pid, exit, error: worker.crashError, restartInMs: decision.delayMs });
     slot.restartTimer = this.clock.setTimeout(() => {
       slot.restartTimer = undefined;
       if (!this.stopping && !slot.worker) this.spawnInto(slot, slot.release);

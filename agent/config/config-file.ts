@@ -101,9 +101,9 @@ export const configFileSchema = z.strictObject({
   trustedKeys: z.array(z.string().min(1)).optional(),
   control: z
     .strictObject({
-      /** Unix socket of `deploy-agent status|reload|rollback`. @default '/run/deploy-agent.sock' */
+      /** Unix socket (mode 0600) of `deploy-agent status|reload|rollback`; relative to the config file's directory. @default '/run/deploy-agent.sock' */
       socket: z.string().min(1).optional(),
-      /** Prometheus metrics on 127.0.0.1:metricsPort. @default off */
+      /** Prometheus metrics at http://127.0.0.1:metricsPort/metrics. 1-65535. @default off */
       metricsPort: z.number().int().min(1).max(65_535).optional(),
     })
     .optional(),

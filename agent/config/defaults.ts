@@ -1,5 +1,8 @@
 import { supervisorDefaults } from '../cluster/supervisor-options';
 
+/** Where `deploy-agent` (and its status/reload/rollback commands) read the config when --config is not given. */
+export const DEFAULT_CONFIG_PATH = '/etc/deploy-agent/config.json';
+
 /**
  * Every default of the agent's configuration, in one place (DESIGN §5). The
  * JSDoc of `AgentConfigFile` repeats them; a unit test keeps the two honest.

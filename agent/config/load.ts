@@ -95,7 +95,7 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
     instanceId: file.instanceId,
     trustedKeys: Object.freeze([...(file.trustedKeys ?? [])]),
     control: {
-      socket: file.control?.socket ?? d.control.socket,
+      socket: path.resolve(base, file.control?.socket ?? d.control.socket),
       metricsPort: file.control?.metricsPort,
     },
   };

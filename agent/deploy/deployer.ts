@@ -84,7 +84,7 @@ export class Deployer {
     const startedAt = new Date();
     const previous = this.state.current;
     const dlog = log.child({ version, previous });
-    dlog.info({ strategy: desired.value.strategy }, `deploying ${version}`);
+    dlog.info({ step: 'fetching', strategy: desired.value.strategy }, `deploying ${version}`);
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -143,7 +143,7 @@ export class Deployer {
         await this.to('rolling-back', this.state.target);
         dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous}`);
         const back = await this.deps.supervisor.roll({ version: previous, dir: this.deps.dirs.dirOf(previous) });
-        if (!back.ok) dlog.error({ err: back.failure?.message }, `rollback to ${previous} failed too`);
+        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous} failed too`);
       }
       throw error;
     }
@@ -170,7 +170,7 @@ export class Deployer {
     };
     await this.to('idle', null);
     this.deps.log.error(
-      { version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
+      { step: this.step, version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
       `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
     );
   }
@@ -179,9 +179,9 @@ export class Deployer {
     const protect = new Set([this.state.current, this.state.previous].filter((v): v is string => v !== null));
     try {
       const removed = await this.deps.dirs.prune(keep, protect);
-      if (removed.length > 0) this.deps.log.info({ removed, keep }, `removed ${removed.length} old release(s)`);
+      if (removed.length > 0) this.deps.log.info({ step: this.step, version: this.state.current, removed, keep }, `removed ${removed.length} old release(s)`);
     } catch (error) {
-      this.deps.log.warn({ err: describeError(error) }, 'could not prune old releases');
+      this.deps.log.warn({ step: this.step, version: this.state.current, err: describeError(error) }, 'could not prune old releases');
     }
   }
 

@@ -51,6 +51,7 @@ export async function startAgentHarness(
       releasesDir,
       pollIntervalMs: 200,
       ...configOverrides,
+      control: { socket: path.join(work, 'agent.sock'), ...configOverrides.control },
       app: { port, workers: 2, wsCloseWindowMs: 200, stableMs: 300, ...configOverrides.app },
     },
     'test config',

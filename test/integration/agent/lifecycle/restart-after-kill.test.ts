@@ -27,7 +27,10 @@ describe('deploy-agent killed with SIGKILL', () => {
     const source = makeFixtureRelease(path.join(work, 'src'), 'v1', { bootMs: 0 });
     expect((await runCli(['push', 'v1', '--dir', source.dir, '--store', store], { cwd: work })).code).toBe(0);
     const config = path.join(work, 'agent.json');
-    writeFileSync(config, JSON.stringify({ store, releasesDir: path.join(work, 'agent'), pollIntervalMs: 200, app: { port, workers: 1 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ store, releasesDir: path.join(work, 'agent'), pollIntervalMs: 200, app: { port, workers: 1 }, control: { socket: path.join(work, 'agent.sock') } }),
+    );
 
     const first = spawnAgent(config);
     agents.push(first);
@@ -45,5 +48,7 @@ describe('deploy-agent killed with SIGKILL', () => {
     // The log line follows once every worker is ready; the first one already answered.
     await waitUntil(() => second.logs.some((l) => l.msg === 'serving v1 (current)'), 10_000, "the agent's 'serving v1 (current)' log");
     expect(second.logs.some((l) => l.step === 'fetching' || l.step === 'unpacking')).toBe(false);
+    // The killed agent left its control socket behind; nobody answers on it, so the new agent takes it over.
+    expect(second.logs).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/removed a stale control socket/) }));
   });
 });

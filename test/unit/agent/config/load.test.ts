@@ -40,6 +40,12 @@ describe('agent config', () => {
     expect(config.loadBalancer).toBeUndefined();
   });
 
+  it('resolves a relative control.socket against the config file, and leaves metrics off unless metricsPort is set', async () => {
+    const config = await load({ ...minimal, control: { socket: 'run/agent.sock' } });
+    expect(config.control).toEqual({ socket: path.join(dir, 'run', 'agent.sock'), metricsPort: undefined });
+    expect((await load({ ...minimal, control: { metricsPort: 9464 } })).control.metricsPort).toBe(9464);
+  });
+
   it('returns a deeply frozen runtime config', async () => {
     const config = await load({ ...minimal, app: { port: 3000, env: { A: 'b' } } });
     expect(Object.isFrozen(config)).toBe(true);
