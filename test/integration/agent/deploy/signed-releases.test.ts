@@ -180,6 +180,19 @@ describe('deploy-agent with trustedKeys', () => {
     ]);
   });
 
+  it('trusts a key added to the config by a reload (SIGHUP), without a restart', async () => {
+    const harness = await startSigned([oldKey]);
+    await push(harness, 'v2', newKey);
+    await expectRefused(harness, 'v2', 'SIGNATURE_UNTRUSTED', new RegExp(`signed by key ${newKey.keyId}`));
+
+    const configPath = path.join(harness.work, 'agent.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, JSON.stringify({ ...config, trustedKeys: [oldKey.trustedKey, newKey.trustedKey] }));
+    await harness.agent.reload();
+    await push(harness, 'v3', newKey);
+    await waitUntil(async () => (await servedVersion(harness.port)) === 'v3', 20_000, 'the agent to serve v3 (key added by reload)');
+  });
+
   describe('on an S3 store', () => {
     let s3: S3Server;
     beforeAll(async () => {
