@@ -132,7 +132,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
       version: manifest.version,
       sha256: manifest.sha256,
       size: manifest.size,
-      keyId: manifest.keyId ?? null,
+      ...(manifest.keyId === undefined ? {} : { keyId: manifest.keyId }),
       previous: previous ?? null,
       ...(instances ? { instances: instances.map((i) => i.instanceId) } : {}),
     };

@@ -50,7 +50,9 @@ describe('deployctl push --sign-key', () => {
   it('leaves the manifest unsigned without a key', async () => {
     const run = await runCli(['push', 'v1', '--dir', 'app', '--store', store, '--json'], { cwd: work });
 
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, keyId: null });
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ ok: true, version: 'v1' });
+    expect(summary).not.toHaveProperty('keyId');
     const manifest = await manifestOf('v1');
     expect(manifest.signature).toBeUndefined();
     expect(manifest.keyId).toBeUndefined();
