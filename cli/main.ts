@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { CliIo } from './cli-io';
 import type { Command } from './command';
+import { keygenCommand } from './commands/keygen';
 import { pruneCommand } from './commands/prune';
 import { pushCommand } from './commands/push';
 import { releasesCommand } from './commands/releases';
@@ -13,7 +14,7 @@ import { dispatch } from './dispatch';
  * in `cli/commands/<name>.ts` with its help text. Only this file touches the
  * exit code.
  */
-export const COMMANDS: readonly Command[] = [pushCommand, rollbackCommand, statusCommand, releasesCommand, pruneCommand];
+export const COMMANDS: readonly Command[] = [pushCommand, rollbackCommand, statusCommand, releasesCommand, pruneCommand, keygenCommand];
 
 export function processIo(): CliIo {
   return {

@@ -13,6 +13,8 @@ export interface PublishRequest {
   readonly strategy: Strategy;
   readonly createdBy: string;
   readonly artifact: ArtifactSource;
+  /** Signs the manifest before it is written (push --sign-key); unsigned without it. */
+  readonly sign?: (manifest: Manifest) => Manifest;
   readonly now?: () => Date;
 }
 
@@ -49,7 +51,7 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
   const { sha256, size } = await uploadArtifact(store, version, artifact.open(progress), progress);
   progress.finish(size);
 
-  const manifest: Manifest = {
+  const unsigned: Manifest = {
     version,
     artifact: artifactKey(version),
     sha256,
@@ -58,6 +60,7 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
     createdBy: request.createdBy,
     ...(artifact.entry === undefined ? {} : { entry: artifact.entry }),
   };
+  const manifest = request.sign ? request.sign(unsigned) : unsigned;
   try {
     await store.putManifest(manifest);
   } catch (error) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { describeError } from '../errors';
+import { parseTrustedKey } from '../release/signing-keys';
 import { VERSION_PATTERN } from '../store/version-name';
 
 /**
@@ -9,6 +11,15 @@ import { VERSION_PATTERN } from '../store/version-name';
  */
 const ms = (max: number) => z.number().int().min(0).max(max);
 const positive = (max: number) => z.number().int().min(1).max(max);
+
+/** One `trustedKeys` entry: must parse as an ed25519 public key (the issue names the entry's index). */
+const trustedKeySchema = z.string().superRefine((text, ctx) => {
+  try {
+    parseTrustedKey(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: text.trim() === '' ? 'is empty; expected an ed25519 public key' : describeError(error) });
+  }
+});
 
 export const appSchema = z.strictObject({
   /** Entry file, relative to the release dir (a manifest's `entry` wins). @default 'server.js' */
@@ -97,8 +108,12 @@ export const configFileSchema = z.strictObject({
     .optional(),
   /** This instance's id; read from EC2 IMDSv2 when absent. */
   instanceId: z.string().regex(VERSION_PATTERN, 'an instance id like i-0123456789abcdef0').optional(),
-  /** Ed25519 public keys (PEM or base64 SPKI); when set, unsigned releases are refused. */
-  trustedKeys: z.array(z.string().min(1)).optional(),
+  /**
+   * Ed25519 public keys (PEM or one-line base64 SPKI, as `deployctl keygen` prints); when set, only
+   * releases signed by one of them deploy (unsigned, badly signed and unknown-key ones are refused).
+   * Several at once for key rotation. @default none (signatures not checked)
+   */
+  trustedKeys: z.array(trustedKeySchema).optional(),
   control: z
     .strictObject({
       /** Unix socket (mode 0600) of `deploy-agent status|reload|rollback`; relative to the config file's directory. @default '/run/deploy-agent.sock' */

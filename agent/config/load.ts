@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { DeployError } from '../errors';
+import { parseTrustedKey } from '../release/signing-keys';
 import { configFileSchema, type AgentConfigFile } from './config-file';
 import { agentDefaults } from './defaults';
 import { definedOnly } from './defined-only';
@@ -93,7 +94,7 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
         }
       : undefined,
     instanceId: file.instanceId,
-    trustedKeys: Object.freeze([...(file.trustedKeys ?? [])]),
+    trustedKeys: (file.trustedKeys ?? []).map((text) => parseTrustedKey(text)),
     control: {
       socket: path.resolve(base, file.control?.socket ?? d.control.socket),
       metricsPort: file.control?.metricsPort,

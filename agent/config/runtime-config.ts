@@ -1,4 +1,5 @@
 import type { SupervisorOptions } from '../cluster/supervisor-options';
+import type { TrustedKey } from '../release/signing-keys';
 import type { S3Options } from '../store/s3-options';
 import type { UnpackLimitsConfig } from './unpack-limits-config';
 
@@ -29,6 +30,7 @@ export interface RuntimeConfig {
       }
     | undefined;
   readonly instanceId: string | undefined;
-  readonly trustedKeys: readonly string[];
+  /** Parsed at load (load.ts); empty: signatures are not checked. */
+  readonly trustedKeys: readonly TrustedKey[];
   readonly control: { readonly socket: string; readonly metricsPort: number | undefined };
 }

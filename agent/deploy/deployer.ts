@@ -5,6 +5,7 @@ import type { RuntimeConfig } from '../config/runtime-config';
 import { DeployError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import { unpackRelease } from '../release/unpack-release';
+import { verifyManifest } from '../release/verify-manifest';
 import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
 import { writeAgentState, type AgentState } from './agent-state';
@@ -91,6 +92,8 @@ export class Deployer {
       if (!manifest) {
         throw new DeployError('MANIFEST_NOT_FOUND', `desired.json asks for ${version}, but releases/${version}.json is not in ${store.url}; push it first`);
       }
+      const signer = verifyManifest(manifest, config.trustedKeys);
+      if (signer) dlog.info({ step: this.step, keyId: signer.keyId }, `signature of ${version} verified (key ${signer.keyId})`);
       if (await dirs.has(version)) {
         dlog.info({ step: this.step }, `${version} is already unpacked`);
       } else {

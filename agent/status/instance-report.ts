@@ -35,6 +35,7 @@ export function instanceReport(sources: InstanceReportSources): InstanceReport {
           version: last.version,
           result: last.result,
           ...(last.error === undefined ? {} : { error: last.error }),
+          ...(last.errorCode === undefined ? {} : { errorCode: last.errorCode }),
           startedAt: last.startedAt,
           durationMs: last.durationMs,
         }

@@ -13,6 +13,9 @@ export const manifestSchema = z.object({
   createdAt: z.string().datetime({ offset: true }),
   createdBy: z.string().min(1),
   entry: z.string().min(1).optional(),
+  /** The signing key's id (sha256 of its SPKI, 16 hex digits); covered by the signature. */
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lowercase hex digits').optional(),
+  /** base64 ed25519 signature over canonicalManifest() (canonical-manifest.ts). */
   signature: z.string().min(1).optional(),
 });
 
@@ -72,6 +75,8 @@ export const instanceStatusSchema = z.object({
       version: z.string(),
       result: z.enum(['succeeded', 'failed', 'rolled-back']),
       error: z.string().optional(),
+      /** The stable code of the error (e.g. SIGNATURE_MISSING, ARTIFACT_HASH_MISMATCH). */
+      errorCode: z.string().optional(),
       startedAt: z.string(),
       durationMs: z.number(),
     })

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeError } from '../../agent/errors';
-import { strategySchema, type Strategy } from '../../agent/store/documents';
+import { strategySchema, type Manifest, type Strategy } from '../../agent/store/documents';
 import { assertValidVersion } from '../../agent/store/version-name';
 import { appDirSource, archiveFileSource, type ArtifactSource } from '../artifact-source';
 import type { CliIo } from '../cli-io';
@@ -11,6 +11,7 @@ import { withJsonFailure } from '../json-failure';
 import { parseFlags } from '../parse-flags';
 import { createPushProgress } from '../progress';
 import { assertVersionFree, publishRelease } from '../publish-release';
+import { readSigningKey, signManifest } from '../sign-manifest';
 import { openCliStore } from '../store-url';
 import { EXIT_OK, UsageError } from '../usage-error';
 import { liveLine, prepareWait } from '../wait-for-rollout';
@@ -34,6 +35,9 @@ Options:
   --strategy NAME      rolling (default) or service-out
   --entry FILE         entry file, relative to the app (default: "main" of the
                        app's package.json, else server.js; checked to exist)
+  --sign-key FILE      sign the manifest with this ed25519 private key (PEM, from
+                       'deployctl keygen'); agents with trustedKeys deploy only
+                       releases signed by one of their keys
   --wait               then wait until every live instance runs it: idle, all
                        workers ready; fail as soon as an instance fails it
   --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
@@ -44,6 +48,7 @@ Options:
 Environment:
   DEPLOYCTL_STORE       the store when --store is not given
   DEPLOYCTL_CREATED_BY  the manifest's createdBy (default: the CI run, else user@host)
+  DEPLOYCTL_SIGN_KEY    the signing key file when --sign-key is not given
 
 desired.json is flipped only if nobody changed it during the push; if someone
 did, the release stays stored and 'deployctl rollback <version>' makes it desired.
@@ -59,6 +64,7 @@ const OPTIONS = {
   store: { type: 'string' },
   strategy: { type: 'string' },
   entry: { type: 'string' },
+  'sign-key': { type: 'string' },
   json: { type: 'boolean' },
   ...WAIT_FLAGS,
   help: { type: 'boolean', short: 'h' },
@@ -70,6 +76,7 @@ interface PushArgs {
   readonly store: string | undefined;
   readonly strategy: Strategy;
   readonly entry: string | undefined;
+  readonly signKey: string | undefined;
   readonly json: boolean;
   readonly wait: WaitOptions | undefined;
 }
@@ -85,6 +92,9 @@ export const pushCommand: Command = {
 };
 
 async function push(args: PushArgs, io: CliIo): Promise<number> {
+  // A bad key is refused before anything is read or uploaded.
+  const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
+  const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
   const store = await openCliStore(args.store, io);
   await assertVersionFree(store, args.version);
   const sourcePath = path.resolve(io.cwd, args.source.path);
@@ -95,13 +105,24 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   const progress = createPushProgress(io);
   let result;
   try {
-    result = await publishRelease(store, { version: args.version, strategy: args.strategy, createdBy: createdBy(io.env), artifact }, progress);
+    result = await publishRelease(
+      store,
+      {
+        version: args.version,
+        strategy: args.strategy,
+        createdBy: createdBy(io.env),
+        artifact,
+        ...(signingKey ? { sign: (manifest: Manifest) => signManifest(manifest, signingKey) } : {}),
+      },
+      progress,
+    );
   } finally {
     progress.finish(undefined);
   }
   const { manifest, previous } = result;
   if (!args.json) {
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
+    if (manifest.keyId !== undefined) io.stdout.write(`signed with key ${manifest.keyId}\n`);
     io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);
   }
   const instances = await waitFor?.(manifest.version);
@@ -111,6 +132,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
       version: manifest.version,
       sha256: manifest.sha256,
       size: manifest.size,
+      ...(manifest.keyId === undefined ? {} : { keyId: manifest.keyId }),
       previous: previous ?? null,
       ...(instances ? { instances: instances.map((i) => i.instanceId) } : {}),
     };
@@ -138,7 +160,7 @@ function parsePushArgs(args: string[]): PushArgs {
   if (!strategy.success) {
     throw new UsageError(`--strategy must be rolling or service-out, not ${JSON.stringify(values.strategy)}`);
   }
-  for (const [flag, value] of [['dir', values.dir], ['file', values.file], ['store', values.store], ['entry', values.entry]] as const) {
+  for (const [flag, value] of [['dir', values.dir], ['file', values.file], ['store', values.store], ['entry', values.entry], ['sign-key', values['sign-key']]] as const) {
     if (value !== undefined && value.trim() === '') throw new UsageError(`--${flag} must not be empty`);
   }
   return {
@@ -147,7 +169,12 @@ function parsePushArgs(args: string[]): PushArgs {
     store: values.store,
     strategy: strategy.data,
     entry: values.entry,
+    signKey: values['sign-key'],
     json: values.json === true,
     wait: parseWaitFlags('push', values),
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }

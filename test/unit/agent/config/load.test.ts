@@ -1,3 +1,4 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -102,6 +103,34 @@ describe('agent config', () => {
     await expect(load({ ...minimal, app: { port: 3000, user: 'no-such-user-here' } })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/app\.user: no user named "no-such-user-here"/),
+    });
+  });
+
+  it('parses trustedKeys at load, PEM and base64 SPKI alike, into frozen key ids', async () => {
+    const first = generateKeyPairSync('ed25519').publicKey;
+    const second = generateKeyPairSync('ed25519').publicKey;
+    const config = await load({
+      ...minimal,
+      trustedKeys: [first.export({ format: 'pem', type: 'spki' }).toString(), second.export({ format: 'der', type: 'spki' }).toString('base64')],
+    });
+    expect(config.trustedKeys.map((k) => k.keyId)).toEqual([
+      createHash('sha256').update(first.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16),
+      createHash('sha256').update(second.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16),
+    ]);
+    expect(Object.isFrozen(config.trustedKeys[0])).toBe(true);
+    expect((await load(minimal)).trustedKeys).toEqual([]);
+  });
+
+  it('refuses a trusted key that is not an ed25519 public key, naming its index', async () => {
+    const good = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    await expect(load({ ...minimal, trustedKeys: [good, rsa] })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/trustedKeys\.1: is an rsa key; release signatures use ed25519/),
+    });
+    await expect(load({ ...minimal, trustedKeys: [good, good, 'not-a-key!'] })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/trustedKeys\.2: is neither a PEM public key nor base64 SPKI/),
     });
   });
 });
