@@ -81,7 +81,7 @@ describe('deploy-agent with trustedKeys', () => {
    * fleet's store: copies v2 there with a different app (v2-evil's artifact) in place of its
    * artifact, the manifest changed by `edit`, and points desired.json at it.
    */
-  async function publishTampered(harness: AgentHarness, edit: (signed: Manifest, evil: Manifest) => Manifest): Promise<void> {
+  async function publishTampered(harness: AgentHarness, edit: (signed: Manifest, evil: Manifest) => Manifest): Promise<{ signed: Manifest; evil: Manifest }> {
     const side = path.join(harness.work, 'side-store');
     const env = { DEPLOYCTL_SIGN_KEY: oldKey.privateFile };
     await pushFixtures(harness.work, side, ['v2'], env);
@@ -96,6 +96,7 @@ describe('deploy-agent with trustedKeys', () => {
     writeFileSync(path.join(harness.store, 'releases', 'v2.json'), JSON.stringify(edit(signed, evil)));
     await new LocalStore(harness.store).writeDesired({ version: 'v2', strategy: 'rolling', updatedAt: new Date().toISOString(), previous: 'v1' });
     harness.agent.tick();
+    return { signed, evil };
   }
 
   /** Waits for the agent to give up on `version`, then checks it kept serving v1 and never downloaded `version`. */
@@ -152,14 +153,17 @@ describe('deploy-agent with trustedKeys', () => {
     await expectRefused(harness, 'v2', 'SIGNATURE_INVALID', /releases\/v2\.json does not match its signature by key .*changed after it was signed/);
   });
 
-  it('refuses an artifact swapped under an intact signed manifest: the signed sha256 no longer matches', async () => {
+  it('refuses an artifact swapped under an intact signed manifest: the signed size and sha256 no longer match', async () => {
     const harness = await startSigned([oldKey]);
     // The manifest left as signed: it verifies, and its sha256 refuses the swapped artifact.
-    await publishTampered(harness, (signed) => signed);
+    const { signed, evil } = await publishTampered(harness, (manifest) => manifest);
+    // Which check refuses it first depends on the swapped artifact's size: reading stops as soon as it
+    // passes the signed size; a shorter one fails the size check; one of equal size fails the hash.
+    const expectedCode = evil.size > signed.size ? 'ARTIFACT_TOO_LARGE' : evil.size < signed.size ? 'ARTIFACT_SIZE_MISMATCH' : 'ARTIFACT_HASH_MISMATCH';
 
     await waitUntil(() => readInstanceReport(harness.store, INSTANCE)?.lastDeploy?.version === 'v2', 20_000, 'the report of the v2 deploy');
     await harness.agent.settled();
-    expect(readInstanceReport(harness.store, INSTANCE)?.lastDeploy).toMatchObject({ result: 'failed', errorCode: 'ARTIFACT_HASH_MISMATCH' });
+    expect(readInstanceReport(harness.store, INSTANCE)?.lastDeploy).toMatchObject({ result: 'failed', errorCode: expectedCode });
     expect(harness.logs.some((l) => l.msg === `signature of v2 verified (key ${oldKey.keyId})`)).toBe(true);
     expect(await servedVersion(harness.port)).toBe('v1');
     expect(readdirSync(path.join(harness.releasesDir, 'releases'))).toEqual(['v1']);
