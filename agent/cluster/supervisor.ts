@@ -106,11 +106,12 @@ export class Supervisor {
   }
 
   /**
-   * Replaces every worker with one running `next`, `maxSurge` at a time. Ready
-   * capacity never drops below N. On failure the replaced slots go back to the
-   * previous release and the result says what failed.
+   * Replaces every worker with one running `next`, `maxSurge` at a time (the
+   * option, or `options.maxSurge` for this roll). Ready capacity never drops
+   * below N. On failure the replaced slots go back to the previous release and
+   * the result says what failed.
    */
-  async roll(next: Release): Promise<RollResult> {
+  async roll(next: Release, options: { readonly maxSurge?: number } = {}): Promise<RollResult> {
     const previous = this.current;
     if (!previous) throw new DeployError('SUPERVISOR_NOT_STARTED', 'start the supervisor before rolling');
     if (this.rolling) throw new DeployError('ROLL_IN_PROGRESS', 'a roll is already in progress; wait for it to finish');
@@ -120,8 +121,9 @@ export class Supervisor {
     const retired: ManagedWorker[] = [];
     const watch = new RollWatch(next, this.clock);
     this.watch = watch;
+    const surge = Math.min(Math.max(1, options.maxSurge ?? this.options.maxSurge), this.options.workers);
     try {
-      const replaceFailure = await this.replace(this.slots, next, retired, watch);
+      const replaceFailure = await this.replace(this.slots, next, retired, watch, surge);
       const rollMs = replaceFailure ? null : this.clock.now() - startedAt;
       const failure = replaceFailure ?? (await watch.stable(this.options.stableMs));
       const base = { version: next.version, previousVersion: previous.version, rollMs };
@@ -132,7 +134,7 @@ export class Supervisor {
       this.deps.onEvent?.({ type: 'roll-failed', failure });
       // The watch stays on during the rollback: more new workers dying just empty their slots.
       const undo = this.slots.filter((s) => s.release !== previous || !s.worker);
-      const rollbackFailure = await this.replace(undo, previous, retired, undefined);
+      const rollbackFailure = await this.replace(undo, previous, retired, undefined, surge);
       return {
         ...base,
         ok: false,
@@ -161,6 +163,23 @@ export class Supervisor {
     for (const worker of this.allWorkers()) worker.process.kill('SIGKILL');
   }
 
+  /** Service-out: every worker stops keeping connections alive and closes its WebSockets (1012), and keeps listening. */
+  enterServiceDrain(): void {
+    for (const worker of this.live) worker.enterServiceDrain(this.options.wsCloseWindowMs);
+  }
+
+  /** Back in service: undoes enterServiceDrain on the workers that are still there. */
+  leaveServiceDrain(): void {
+    for (const worker of this.live) worker.leaveServiceDrain();
+  }
+
+  /** Sockets open on the app port across every live worker, as the drain preloads count them; undefined when one cannot tell. */
+  async openConnections(timeoutMs: number): Promise<number | undefined> {
+    if (!this.options.drainPreload) return undefined;
+    const counts = await Promise.all([...this.live].map((w) => w.openConnections(timeoutMs)));
+    return counts.reduce<number | undefined>((sum, n) => (sum === undefined || n === undefined ? undefined : sum + n), 0);
+  }
+
   status(): SupervisorStatus {
     const slots = this.slots.map((s) => ({
       slot: s.index,
@@ -183,12 +202,13 @@ export class Supervisor {
     release: Release,
     retired: ManagedWorker[],
     watch: RollWatch | undefined,
+    surge: number,
   ): Promise<RollFailure | undefined> {
-    for (let i = 0; i < slots.length; i += this.options.maxSurge) {
+    for (let i = 0; i < slots.length; i += surge) {
       if (watch?.failure) return watch.failure;
       // A stop began: fork nothing more (not even to roll back); stop() takes every worker down.
       if (this.stopping) return rollFailure(new DeployError('SUPERVISOR_STOPPING', 'the supervisor is stopping'), 'start', -1);
-      const batch = slots.slice(i, i + this.options.maxSurge);
+      const batch = slots.slice(i, i + surge);
       const fresh = batch.map((slot) => this.spawn(slot, release));
       const results = await Promise.allSettled(fresh.map((w) => w.ready));
       const failedAt = results.findIndex((r) => r.status === 'rejected');

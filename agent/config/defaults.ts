@@ -17,6 +17,14 @@ export const agentDefaults = {
     maxUnpackedBytes: 4 * 1024 ** 3,
     maxFiles: 200_000,
   },
-  loadBalancer: { maxUnavailable: 1 },
+  loadBalancer: {
+    maxUnavailable: 1,
+    /** When the target groups' deregistration delay cannot be read (ELBv2's own default). */
+    drainTimeoutMs: 300_000,
+    earlyDrain: true,
+    drainQuietMs: 1_000,
+    healthyTimeoutMs: 300_000,
+    pollIntervalMs: 2_000,
+  },
   control: { socket: '/run/deploy-agent.sock' },
 } as const;

@@ -78,6 +78,30 @@ describe('agent config', () => {
     expect(config.loadBalancer).toMatchObject({ port: 3000, maxUnavailable: 1 });
   });
 
+  it('fills the load balancer timings from defaults.ts; the drain timeout stays open for the target groups to say', () => {
+    const file = configFileSchema.parse({ ...minimal, loadBalancer: { targetGroupArns: ['arn:aws:elasticloadbalancing:x'] } });
+    const config = buildRuntimeConfig(file, path.join(dir, 'c.json'));
+    const d = agentDefaults.loadBalancer;
+    expect(config.loadBalancer).toMatchObject({
+      earlyDrain: d.earlyDrain,
+      drainQuietMs: d.drainQuietMs,
+      healthyTimeoutMs: d.healthyTimeoutMs,
+      pollIntervalMs: d.pollIntervalMs,
+    });
+    expect(config.loadBalancer?.drainTimeoutMs).toBeUndefined();
+    expect(config.loadBalancer?.maxSurge).toBeUndefined();
+  });
+
+  test.each([
+    [{ drainTimeoutMs: -1 }, /loadBalancer\.drainTimeoutMs/],
+    [{ healthyTimeoutMs: 10 }, /loadBalancer\.healthyTimeoutMs/],
+    [{ pollIntervalMs: 10 }, /loadBalancer\.pollIntervalMs/],
+    [{ earlyDrain: 'yes' }, /loadBalancer\.earlyDrain/],
+  ])('refuses load balancer setting %j, naming the key', async (setting, message) => {
+    const json = { ...minimal, loadBalancer: { targetGroupArns: ['arn:aws:elasticloadbalancing:x'], ...setting } };
+    await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) });
+  });
+
   it('resolves app.user from /etc/passwd and names a missing user', async () => {
     await expect(load({ ...minimal, app: { port: 3000, user: 'root' } })).resolves.toMatchObject({ app: { user: 0 } });
     await expect(load({ ...minimal, app: { port: 3000, user: 'no-such-user-here' } })).rejects.toMatchObject({
