@@ -93,7 +93,7 @@ export const configFileSchema = z.strictObject({
       endpoint: z.string().url().optional(),
       /** @default the region in the first target group ARN */
       region: z.string().min(1).optional(),
-      /** A deregistered instance waits at most this long to drain. 0-3600000. @default the target groups' deregistration_delay.timeout_seconds, else 300000 */
+      /** A deregistered instance waits at most this long to drain. 0-3600000. @default the target groups' longest deregistration_delay.timeout_seconds (+ 2 polls), else 300000 */
       drainTimeoutMs: ms(3_600_000).optional(),
       /** Done draining as soon as no connection is left open (not only when the ALB reports the target gone). @default true */
       earlyDrain: z.boolean().optional(),

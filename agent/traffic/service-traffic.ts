@@ -98,12 +98,15 @@ export class ServiceTraffic {
     return healthyMs;
   }
 
-  /** loadBalancer.drainTimeoutMs, else the longest deregistration delay of the target groups, else 300 s. */
+  /**
+   * loadBalancer.drainTimeoutMs, else the longest deregistration delay of the
+   * target groups (plus two polls, to see the ALB report the target gone), else 300 s.
+   */
   private async drainTimeoutMs(config: LoadBalancerConfig): Promise<number> {
     if (config.drainTimeoutMs !== undefined) return config.drainTimeoutMs;
     try {
       const delayMs = await this.deps.registry.deregistrationDelayMs();
-      if (delayMs !== undefined) return delayMs;
+      if (delayMs !== undefined) return delayMs + 2 * config.pollIntervalMs;
     } catch (error) {
       this.deps.log.warn({ err: describeError(error) }, `cannot read the deregistration delay; draining for at most ${agentDefaults.loadBalancer.drainTimeoutMs} ms`);
     }
