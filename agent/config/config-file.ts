@@ -105,6 +105,10 @@ export const configFileSchema = z.strictObject({
       pollIntervalMs: z.number().int().min(100).max(60_000).optional(),
       /** New workers started at once during a service-out roll (no traffic then). 1-256. @default all workers */
       maxSurge: positive(256).optional(),
+      /** Lease of a service-out slot (renewed every third of it); how long a dead agent's slot blocks the fleet. 10000-3600000. @default 300000 */
+      slotLeaseMs: z.number().int().min(10_000).max(3_600_000).optional(),
+      /** How long a service-out deploy waits for a free slot before it fails with SLOT_TIMEOUT. 1000-86400000. @default 1800000 */
+      slotWaitTimeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
     })
     .optional(),
   /** This instance's id; when absent: from EC2 IMDSv2 if a loadBalancer is configured, else the host name. */

@@ -25,6 +25,14 @@ export const agentDefaults = {
     drainQuietMs: 1_000,
     healthyTimeoutMs: 300_000,
     pollIntervalMs: 2_000,
+    /**
+     * 5 min: renewed every 100 s, so a lease outlives a normal drain (ALB's
+     * default deregistration delay is 300 s) + roll + healthy wait even when
+     * two renewals in a row fail; and a dead agent blocks the fleet 5 min at most.
+     */
+    slotLeaseMs: 300_000,
+    /** 30 min: several instances ahead of this one, each minutes out of service. */
+    slotWaitTimeoutMs: 1_800_000,
   },
   control: { socket: '/run/deploy-agent.sock' },
 } as const;

@@ -94,6 +94,8 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
           healthyTimeoutMs: file.loadBalancer.healthyTimeoutMs ?? d.loadBalancer.healthyTimeoutMs,
           pollIntervalMs: file.loadBalancer.pollIntervalMs ?? d.loadBalancer.pollIntervalMs,
           maxSurge: file.loadBalancer.maxSurge,
+          slotLeaseMs: file.loadBalancer.slotLeaseMs ?? d.loadBalancer.slotLeaseMs,
+          slotWaitTimeoutMs: file.loadBalancer.slotWaitTimeoutMs ?? d.loadBalancer.slotWaitTimeoutMs,
         }
       : undefined,
     instanceId: file.instanceId,

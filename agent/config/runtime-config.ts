@@ -32,6 +32,8 @@ export interface RuntimeConfig {
         readonly pollIntervalMs: number;
         /** undefined: all workers at once. */
         readonly maxSurge: number | undefined;
+        readonly slotLeaseMs: number;
+        readonly slotWaitTimeoutMs: number;
       }
     | undefined;
   readonly instanceId: string | undefined;

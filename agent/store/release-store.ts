@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DesiredState, InstanceStatus, Manifest } from './documents';
+import type { SlotStore } from './slot-store';
 
 /** A document read from the store, with the tag that changes whenever it does. */
 export interface Versioned<T> {
@@ -11,8 +12,9 @@ export interface Versioned<T> {
  * The release store (DESIGN §1): one interface, two backends (a local
  * directory, S3). Keys are relative to the store's prefix. Writes of
  * artifacts and manifests are exclusive: a version is never overwritten.
+ * Service-out slots (locks/, DESIGN §4) are part of it: see slot-store.ts.
  */
-export interface ReleaseStore {
+export interface ReleaseStore extends SlotStore {
   /** Where the store is, as the user wrote it (for messages). */
   readonly url: string;
 

@@ -25,6 +25,9 @@ import type { ReleaseStore, Versioned } from './release-store';
 import { createS3Client } from './s3-client';
 import { isConditionalConflict, isMissingKey, isNotModified, isPreconditionFailed, storeUnavailable } from './s3-errors';
 import type { S3Options } from './s3-options';
+import { S3Slots } from './s3-slots';
+import type { SlotRequest } from './slot-document';
+import type { HeldSlot } from './slot-store';
 import { assertValidVersion } from './version-name';
 
 /**
@@ -49,6 +52,8 @@ export class S3Store implements ReleaseStore {
   private readonly client: S3Client;
   /** The last desired.json read, answered again on a 304. */
   private lastDesired: Versioned<DesiredState> | undefined;
+  /** Service-out slots under locks/ (s3-slots.ts). */
+  private readonly slots: S3Slots;
 
   constructor(
     readonly bucket: string,
@@ -58,6 +63,23 @@ export class S3Store implements ReleaseStore {
     readonly url: string = `s3://${bucket}/${prefix}`,
   ) {
     this.client = createS3Client(options);
+    this.slots = new S3Slots({ client: this.client, bucket, url, fullKey: (storeKey) => this.key(storeKey) });
+  }
+
+  tryAcquireSlot(request: SlotRequest): Promise<HeldSlot | undefined> {
+    return this.slots.tryAcquireSlot(request);
+  }
+
+  renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
+    return this.slots.renewSlot(slot, leaseMs);
+  }
+
+  releaseSlot(slot: HeldSlot): Promise<void> {
+    return this.slots.releaseSlot(slot);
+  }
+
+  listSlots(): Promise<HeldSlot[]> {
+    return this.slots.listSlots();
   }
 
   async readDesired(): Promise<Versioned<DesiredState> | undefined> {

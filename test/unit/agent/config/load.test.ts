@@ -102,6 +102,20 @@ describe('agent config', () => {
     await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) });
   });
 
+  it('defaults the service-out slot lease and wait, and refuses a lease too short to renew', async () => {
+    const arns = ['arn:aws:elasticloadbalancing:x'];
+    const config = await load({ ...minimal, loadBalancer: { targetGroupArns: arns } });
+    const d = agentDefaults.loadBalancer;
+    expect(config.loadBalancer).toMatchObject({ slotLeaseMs: d.slotLeaseMs, slotWaitTimeoutMs: d.slotWaitTimeoutMs });
+    await expect(load({ ...minimal, loadBalancer: { targetGroupArns: arns, slotLeaseMs: 30_000, slotWaitTimeoutMs: 60_000 } })).resolves.toMatchObject({
+      loadBalancer: { slotLeaseMs: 30_000, slotWaitTimeoutMs: 60_000 },
+    });
+    await expect(load({ ...minimal, loadBalancer: { targetGroupArns: arns, slotLeaseMs: 500 } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/loadBalancer\.slotLeaseMs: .*10000/),
+    });
+  });
+
   it('resolves app.user from /etc/passwd and names a missing user', async () => {
     await expect(load({ ...minimal, app: { port: 3000, user: 'root' } })).resolves.toMatchObject({ app: { user: 0 } });
     await expect(load({ ...minimal, app: { port: 3000, user: 'no-such-user-here' } })).rejects.toMatchObject({
