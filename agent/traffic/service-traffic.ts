@@ -61,7 +61,7 @@ export class ServiceTraffic {
     const open = result.lastOpen ? `, ${result.lastOpen.open} connection(s) open (${result.lastOpen.source})` : '';
     const message =
       result.end === 'no-connections'
-        ? `drained early in ${result.drainMs} ms: no connection left open${open}`
+        ? `drained early in ${result.drainMs} ms: no connection left open (counted by the ${result.lastOpen?.source ?? 'workers'})`
         : result.end === 'target-gone'
           ? `drained in ${result.drainMs} ms: the load balancer reports the target gone${open}`
           : `still draining after ${result.drainMs} ms (the drain timeout)${open}; going on`;
