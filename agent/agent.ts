@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ClusterHost } from './cluster/cluster-host';
+import { ServiceDrain } from './cluster/service-drain';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
 import { loadConfig } from './config/load';
@@ -190,7 +191,7 @@ export class Agent {
     const { openServiceTraffic } = require('./traffic/open-service-traffic') as typeof import('./traffic/open-service-traffic');
     const log = this.deps.log;
     const config = () => this.config.loadBalancer;
-    this.traffic = openServiceTraffic({ loadBalancer, config, instanceId, workers: this.supervisor, log });
+    this.traffic = openServiceTraffic({ loadBalancer, config, instanceId, workers: new ServiceDrain(this.supervisor), log });
     const slots = storeSlotGate({ slots: this.store, holder: instanceId, config: () => config() ?? loadBalancer, log });
     return { traffic: this.traffic, slots };
   }

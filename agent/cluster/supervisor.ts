@@ -163,23 +163,6 @@ export class Supervisor {
     for (const worker of this.allWorkers()) worker.process.kill('SIGKILL');
   }
 
-  /** Service-out: every worker stops keeping connections alive and closes its WebSockets (1012), and keeps listening. */
-  enterServiceDrain(): void {
-    for (const worker of this.live) worker.enterServiceDrain(this.options.wsCloseWindowMs);
-  }
-
-  /** Back in service: undoes enterServiceDrain on the workers that are still there. */
-  leaveServiceDrain(): void {
-    for (const worker of this.live) worker.leaveServiceDrain();
-  }
-
-  /** Sockets open on the app port across every live worker, as the drain preloads count them; undefined when one cannot tell. */
-  async openConnections(timeoutMs: number): Promise<number | undefined> {
-    if (!this.options.drainPreload) return undefined;
-    const counts = await Promise.all([...this.live].map((w) => w.openConnections(timeoutMs)));
-    return counts.reduce<number | undefined>((sum, n) => (sum === undefined || n === undefined ? undefined : sum + n), 0);
-  }
-
   status(): SupervisorStatus {
     const slots = this.slots.map((s) => ({
       slot: s.index,
@@ -318,7 +301,8 @@ export class Supervisor {
     await Promise.all(workers.map((w) => w.exited));
   }
 
-  private allWorkers(): ManagedWorker[] {
+  /** Every worker not yet exited, retired ones included. */
+  allWorkers(): ManagedWorker[] {
     return [...this.live];
   }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import WebSocket from 'ws';
+import { ServiceDrain } from '../../../../agent/cluster/service-drain';
 import { openConnectionsOf } from '../../../../agent/traffic/open-connections';
 import { startSupervisedApp, type SupervisedApp } from '../../../support/supervised-app';
 import { waitUntil, withTimeout } from '../../../support/with-timeout';
@@ -48,17 +49,17 @@ describe('service-out drain of the workers (the instance leaves the load balance
     app = await startSupervisedApp({ workers: 2, idleGraceMs: 200 });
     const agent = keepAliveAgent();
     await Promise.all([get(app.port, agent), get(app.port, agent), get(app.port, agent)]);
-    const supervisor = app.supervisor;
-    await waitUntil(async () => ((await supervisor.openConnections(500)) ?? 0) >= 3, 5_000, 'the workers to count the 3 pooled keep-alive sockets');
+    const drain = new ServiceDrain(app.supervisor);
+    await waitUntil(async () => ((await drain.openConnections(500)) ?? 0) >= 3, 5_000, 'the workers to count the 3 pooled keep-alive sockets');
 
-    supervisor.enterServiceDrain();
-    await waitUntil(async () => (await supervisor.openConnections(500)) === 0, 10_000, 'the workers to report no open connection');
+    drain.enterServiceDrain();
+    await waitUntil(async () => (await drain.openConnections(500)) === 0, 10_000, 'the workers to report no open connection');
 
     // Still listening: a request is served, and told not to keep the connection.
     const during = await get(app.port, agent);
     expect(during).toMatchObject({ status: 200, connection: 'close' });
 
-    supervisor.leaveServiceDrain();
+    drain.leaveServiceDrain();
     const after = await get(app.port, agent);
     expect(after).toMatchObject({ status: 200, connection: 'keep-alive' });
   });
@@ -67,10 +68,11 @@ describe('service-out drain of the workers (the instance leaves the load balance
     app = await startSupervisedApp({ workers: 2, wsCloseWindowMs: 200 });
     const sockets = await Promise.all([openWebSocket(app.port), openWebSocket(app.port), openWebSocket(app.port)]);
     try {
-      app.supervisor.enterServiceDrain();
+      const drain = new ServiceDrain(app.supervisor);
+      drain.enterServiceDrain();
       const codes = await withTimeout(Promise.all(sockets.map((s) => s.closed)), 10_000, 'the WebSockets to be closed');
       expect(codes).toEqual([1012, 1012, 1012]);
-      await waitUntil(async () => (await app?.supervisor.openConnections(500)) === 0, 10_000, 'no open connection after the WebSockets closed');
+      await waitUntil(async () => (await drain.openConnections(500)) === 0, 10_000, 'no open connection after the WebSockets closed');
     } finally {
       for (const { ws } of sockets) ws.terminate();
     }
@@ -78,8 +80,9 @@ describe('service-out drain of the workers (the instance leaves the load balance
 
   it('counts open sockets from the kernel when the drain preload is off', async () => {
     app = await startSupervisedApp({ workers: 1, drainPreload: false });
-    expect(await app.supervisor.openConnections(500)).toBeUndefined();
-    const count = openConnectionsOf(app.supervisor, app.port);
+    const drain = new ServiceDrain(app.supervisor);
+    expect(await drain.openConnections(500)).toBeUndefined();
+    const count = openConnectionsOf(drain, app.port);
     const agent = keepAliveAgent();
     await Promise.all([get(app.port, agent), get(app.port, agent)]);
     await waitUntil(async () => (await count())?.open === 2, 5_000, 'the kernel to list the 2 pooled keep-alive sockets');

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { ServiceDrain } from '../../../../agent/cluster/service-drain';
 import { createLogger } from '../../../../agent/log/logger';
 import { createElbv2Client } from '../../../../agent/traffic/elbv2-client';
 import { Elbv2TargetRegistry } from '../../../../agent/traffic/elbv2-target-registry';
@@ -55,8 +56,8 @@ describe('taking an instance out of the load balancer and back', () => {
     settings = { earlyDrain: true, drainTimeoutMs: undefined };
     traffic = new ServiceTraffic({
       registry,
-      workers: app.supervisor,
-      openConnections: openConnectionsOf(app.supervisor, app.port),
+      workers: new ServiceDrain(app.supervisor),
+      openConnections: openConnectionsOf(new ServiceDrain(app.supervisor), app.port),
       config: () => ({
         targetGroupArns: [arn],
         port: app.port,
