@@ -54,8 +54,6 @@ const messageHandlers: Readonly<Record<'ready' | 'crashed' | 'connections', Hand
   connections: (worker, message) => worker.onConnectionsAnswer(message),
 };
 
-/** Ids of connection-count questions, unique across workers. */
-let nextQuestion = 1;
 
 /**
  * One worker process and what the primary knows of it: its state, whether it
@@ -80,7 +78,9 @@ export class ManagedWorker {
   private startTimer: Timer | undefined;
   private killTimer: Timer | undefined;
   private released = false;
+  /** Connection-count questions waiting for the preload's answer, by id. */
   private readonly questions = new Map<number, (open: number) => void>();
+  private nextQuestion = 1;
 
   constructor(
     readonly process: WorkerProcess,
@@ -177,7 +177,7 @@ export class ManagedWorker {
    */
   openConnections(timeoutMs: number): Promise<number | undefined> {
     if (this.state === 'dead') return Promise.resolve(0);
-    const id = nextQuestion++;
+    const id = this.nextQuestion++;
     return new Promise<number | undefined>((resolve) => {
       const settle = (open: number | undefined): void => {
         timer.clear();
