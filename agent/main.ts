@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<void> {
   const log = createLogger();
   const agent = new Agent(config, { log });
   handleSignals(agent, {
-    stopTimeoutMs: config.app.shutdownTimeoutMs + config.app.wsCloseWindowMs + 10_000,
+    // Behind a load balancer the stop deregisters and drains first (within shutdownTimeoutMs).
+    stopTimeoutMs: config.app.shutdownTimeoutMs * (config.loadBalancer ? 2 : 1) + config.app.wsCloseWindowMs + 10_000,
     onExit: (code) => {
       log.info({ code }, 'deploy-agent stopped');
       process.exit(code);

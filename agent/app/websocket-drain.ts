@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { CLOSE_WEBSOCKETS_EVENT } from '../cluster/messages';
+import { CLOSE_WEBSOCKETS_EVENT, DRAIN_WEBSOCKETS_EVENT } from '../cluster/messages';
 
 /**
  * For apps with long-lived WebSocket connections (`ws`): on 'shutdown', stop
@@ -12,7 +12,10 @@ import { CLOSE_WEBSOCKETS_EVENT } from '../cluster/messages';
  *   drainWebSocketsOnShutdown(wss, { servers: [server] });
  *
  * Under deploy-agent the sockets are held until the roll is over (the agent
- * says when), so each client reconnects once, onto a worker that stays.
+ * says when), so each client reconnects once, onto a worker that stays. When
+ * the agent takes the instance out of the load balancer (service-out), the
+ * sockets are closed the same way while the server keeps accepting: the
+ * clients reconnect through the load balancer to other instances.
  */
 export interface WebSocketDrainOptions {
   /** HTTP servers to stop accepting on shutdown. @default [] */
@@ -64,6 +67,10 @@ export function drainWebSocketsOnShutdown(wss: WebSocketServer, options: WebSock
   // The drain preload's word that the roll is over (see drain-preload.js).
   process.on(CLOSE_WEBSOCKETS_EVENT as 'message', (windowMs: unknown) => {
     void shutdown(typeof windowMs === 'number' ? windowMs : defaultWindowMs);
+  });
+  // The instance leaves the load balancer: close what is open, keep accepting.
+  process.on(DRAIN_WEBSOCKETS_EVENT as 'message', (windowMs: unknown) => {
+    if (!closing) void closeSpread([...wss.clients], typeof windowMs === 'number' ? windowMs : defaultWindowMs, options);
   });
 
   return { shutdown };

@@ -17,6 +17,12 @@
  * - An uncaught exception the app does not handle is printed, reported to the
  *   supervisor, and the worker drains like on 'shutdown' before it exits 1
  *   (within `DEPLOYCTL_CRASH_DRAIN_MS`): requests in flight still complete.
+ * - Service-out ('service-drain' on the control pipe): the instance leaves the
+ *   load balancer, so the worker stops keeping connections alive and closes
+ *   its WebSockets with 1012 (clients reconnect to other instances), but keeps
+ *   listening; 'service-resume' undoes it. 'count-connections' is answered
+ *   over IPC with the sockets open on the app port, which tells the agent
+ *   when the instance has drained.
  *
  * It is the one place where deployctl patches node (http(s).Server emit and
  * closeIdleConnections); plain JavaScript, so any app can load it. Its words
@@ -47,6 +53,11 @@ const conns = new Map();
 /** @type {Set<import('node:net').Server>} */
 const servers = new Set();
 let draining = false;
+/** Service-out drain: like `draining` for keep-alive, but the server keeps listening. */
+let serviceDraining = false;
+/** @type {NodeJS.Timeout | undefined} */
+let sweepTimer;
+const appPort = Number(process.env.PORT);
 let appOwnsShutdown = false;
 let crashed = false;
 let wsClosing = false;
@@ -126,7 +137,7 @@ function track(server, socket) {
 /** @param {import('node:http').ServerResponse} res */
 function onRequest(res) {
   const conn = conns.get(res.socket ?? /** @type {never} */ (undefined));
-  if (draining) res.shouldKeepAlive = false;
+  if (draining || serviceDraining) res.shouldKeepAlive = false;
   if (!conn) return;
   conn.inFlight.add(res);
   res.once('close', () => {
@@ -139,18 +150,53 @@ function onRequest(res) {
 function onUpgrade(socket) {
   const conn = conns.get(socket);
   if (conn) conn.upgraded = true;
-  if (wsClosing) setImmediate(() => closeWebSocket(socket));
+  if (wsClosing || serviceDraining) setImmediate(() => closeWebSocket(socket));
 }
 
 function startDrain() {
   if (draining) return;
   draining = true;
+  stopKeepingAlive();
+  // Should the word that the roll is over never come, let go eventually.
+  setTimeout(() => closeWebSockets(defaultWindowMs), wsHoldMaxMs).unref();
+}
+
+/** Responses not yet started get `Connection: close`; idle keep-alive sockets are swept. */
+function stopKeepingAlive() {
   for (const conn of conns.values()) {
     for (const res of conn.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   }
-  setInterval(sweep, Math.max(20, Math.min(100, idleGraceMs / 4))).unref();
-  // Should the word that the roll is over never come, let go eventually.
-  setTimeout(() => closeWebSockets(defaultWindowMs), wsHoldMaxMs).unref();
+  sweepTimer ??= setInterval(sweep, Math.max(20, Math.min(100, idleGraceMs / 4)));
+  sweepTimer.unref();
+}
+
+/** @param {number} windowMs */
+function startServiceDrain(windowMs) {
+  if (serviceDraining || draining) return;
+  serviceDraining = true;
+  stopKeepingAlive();
+  // The app's websocket-drain helper closes the sockets it manages (and keeps accepting).
+  process.emit(/** @type {never} */ ('deployctl:drain-websockets'), /** @type {never} */ (windowMs));
+  closeUpgraded(windowMs);
+}
+
+function endServiceDrain() {
+  if (!serviceDraining) return;
+  serviceDraining = false;
+  if (!draining && sweepTimer) {
+    clearInterval(sweepTimer);
+    sweepTimer = undefined;
+  }
+}
+
+/** Sockets open on the app port (all of them when PORT is not a number), WebSockets included. */
+function openConnections() {
+  let open = 0;
+  for (const socket of conns.keys()) {
+    if (socket.destroyed) continue;
+    if (!Number.isInteger(appPort) || socket.localPort === appPort) open += 1;
+  }
+  return open;
 }
 
 /** Ends keep-alive sockets that have been idle for the grace period. */
@@ -196,7 +242,18 @@ function onControl(line) {
   } catch {
     return;
   }
-  if (isCloseWebSockets(message)) closeWebSockets(message.windowMs);
+  if (typeof message !== 'object' || message === null) return;
+  const m = /** @type {{ deployctl?: unknown, windowMs?: unknown, id?: unknown }} */ (message);
+  const windowMs = typeof m.windowMs === 'number' ? m.windowMs : defaultWindowMs;
+  if (m.deployctl === 'close-websockets') closeWebSockets(windowMs);
+  else if (m.deployctl === 'service-drain') startServiceDrain(windowMs);
+  else if (m.deployctl === 'service-resume') endServiceDrain();
+  else if (m.deployctl === 'count-connections') answer({ deployctl: 'connections', id: m.id, open: openConnections() });
+}
+
+/** @param {object} message */
+function answer(message) {
+  if (process.send && process.connected) process.send(message, undefined, {}, () => undefined);
 }
 
 /** @param {number} windowMs */
@@ -205,6 +262,14 @@ function closeWebSockets(windowMs) {
   wsClosing = true;
   // The app's websocket-drain helper closes the sockets it manages.
   process.emit(/** @type {never} */ ('deployctl:close-websockets'), /** @type {never} */ (windowMs));
+  closeUpgraded(windowMs);
+}
+
+/**
+ * Closes upgraded sockets the app's helper does not manage with 1012, spread over `windowMs`.
+ * @param {number} windowMs
+ */
+function closeUpgraded(windowMs) {
   const sockets = [];
   for (const [socket, conn] of conns) {
     if (conn.upgraded && !(/** @type {Record<symbol, unknown>} */ (/** @type {unknown} */ (socket))[WS_MANAGED])) sockets.push(socket);
@@ -226,11 +291,6 @@ function leaveCluster() {
   const cluster = /** @type {import('node:cluster').Cluster} */ (/** @type {unknown} */ (require('node:cluster')));
   if (cluster.isWorker && cluster.worker && process.connected) cluster.worker.disconnect();
   else for (const server of servers) server.close();
-}
-
-/** @param {unknown} message @returns {message is { deployctl: 'close-websockets', windowMs: number }} */
-function isCloseWebSockets(message) {
-  return typeof message === 'object' && message !== null && /** @type {{ deployctl?: unknown }} */ (message).deployctl === 'close-websockets';
 }
 
 /** @param {string} name @param {number} fallback */

@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../clock';
 import { DeployError } from '../errors';
-import { closeWebSockets, crashedError, messageKey, SHUTDOWN } from './messages';
+import { closeWebSockets, connectionsAnswer, countConnections, crashedError, messageKey, serviceDrain, serviceResume, SHUTDOWN } from './messages';
 import { StderrTail } from './stderr-tail';
 import type { Readiness } from './supervisor-options';
 import type { WorkerExit, WorkerProcess } from './worker-host';
@@ -48,10 +48,12 @@ export interface ManagedWorkerOptions {
 type Handler = (worker: ManagedWorker, message: unknown) => void;
 
 /** IPC messages from the worker, routed by key (see messages.ts). */
-const messageHandlers: Readonly<Record<'ready' | 'crashed', Handler>> = {
+const messageHandlers: Readonly<Record<'ready' | 'crashed' | 'connections', Handler>> = {
   ready: (worker) => worker.onReadyMessage(),
   crashed: (worker, message) => worker.markCrashed(crashedError(message)),
+  connections: (worker, message) => worker.onConnectionsAnswer(message),
 };
+
 
 /**
  * One worker process and what the primary knows of it: its state, whether it
@@ -76,6 +78,9 @@ export class ManagedWorker {
   private startTimer: Timer | undefined;
   private killTimer: Timer | undefined;
   private released = false;
+  /** Connection-count questions waiting for the preload's answer, by id. */
+  private readonly questions = new Map<number, (open: number) => void>();
+  private nextQuestion = 1;
 
   constructor(
     readonly process: WorkerProcess,
@@ -155,6 +160,40 @@ export class ManagedWorker {
     }, windowMs + shutdownTimeoutMs);
   }
 
+
+  /** Service-out: the drain preload stops keeping connections alive and closes WebSockets, but keeps listening. */
+  enterServiceDrain(windowMs: number): void {
+    if (this.state !== 'dead') this.process.control(serviceDrain(windowMs));
+  }
+
+  /** Back in service: undoes enterServiceDrain. */
+  leaveServiceDrain(): void {
+    if (this.state !== 'dead') this.process.control(serviceResume());
+  }
+
+  /**
+   * Sockets open on the app port, as the drain preload counts them; undefined
+   * when it does not answer within `timeoutMs` (no preload, a busy event loop).
+   */
+  openConnections(timeoutMs: number): Promise<number | undefined> {
+    if (this.state === 'dead') return Promise.resolve(0);
+    const id = this.nextQuestion++;
+    return new Promise<number | undefined>((resolve) => {
+      const settle = (open: number | undefined): void => {
+        timer.clear();
+        this.questions.delete(id);
+        resolve(open);
+      };
+      const timer = this.options.clock.setTimeout(() => settle(undefined), timeoutMs);
+      this.questions.set(id, settle);
+      if (!this.process.control(countConnections(id))) settle(undefined);
+    });
+  }
+
+  onConnectionsAnswer(message: unknown): void {
+    const answer = connectionsAnswer(message);
+    if (answer) this.questions.get(answer.id)?.(answer.open);
+  }
 
   /** "exited with code 1 <when> after an uncaught exception: …" */
   describeExit(exit: WorkerExit, when: string): string {

@@ -106,11 +106,12 @@ export class Supervisor {
   }
 
   /**
-   * Replaces every worker with one running `next`, `maxSurge` at a time. Ready
-   * capacity never drops below N. On failure the replaced slots go back to the
-   * previous release and the result says what failed.
+   * Replaces every worker with one running `next`, `maxSurge` at a time (the
+   * option, or `options.maxSurge` for this roll). Ready capacity never drops
+   * below N. On failure the replaced slots go back to the previous release and
+   * the result says what failed.
    */
-  async roll(next: Release): Promise<RollResult> {
+  async roll(next: Release, options: { readonly maxSurge?: number } = {}): Promise<RollResult> {
     const previous = this.current;
     if (!previous) throw new DeployError('SUPERVISOR_NOT_STARTED', 'start the supervisor before rolling');
     if (this.rolling) throw new DeployError('ROLL_IN_PROGRESS', 'a roll is already in progress; wait for it to finish');
@@ -120,8 +121,9 @@ export class Supervisor {
     const retired: ManagedWorker[] = [];
     const watch = new RollWatch(next, this.clock);
     this.watch = watch;
+    const surge = Math.min(Math.max(1, options.maxSurge ?? this.options.maxSurge), this.options.workers);
     try {
-      const replaceFailure = await this.replace(this.slots, next, retired, watch);
+      const replaceFailure = await this.replace(this.slots, next, retired, watch, surge);
       const rollMs = replaceFailure ? null : this.clock.now() - startedAt;
       const failure = replaceFailure ?? (await watch.stable(this.options.stableMs));
       const base = { version: next.version, previousVersion: previous.version, rollMs };
@@ -132,7 +134,7 @@ export class Supervisor {
       this.deps.onEvent?.({ type: 'roll-failed', failure });
       // The watch stays on during the rollback: more new workers dying just empty their slots.
       const undo = this.slots.filter((s) => s.release !== previous || !s.worker);
-      const rollbackFailure = await this.replace(undo, previous, retired, undefined);
+      const rollbackFailure = await this.replace(undo, previous, retired, undefined, surge);
       return {
         ...base,
         ok: false,
@@ -183,12 +185,13 @@ export class Supervisor {
     release: Release,
     retired: ManagedWorker[],
     watch: RollWatch | undefined,
+    surge: number,
   ): Promise<RollFailure | undefined> {
-    for (let i = 0; i < slots.length; i += this.options.maxSurge) {
+    for (let i = 0; i < slots.length; i += surge) {
       if (watch?.failure) return watch.failure;
       // A stop began: fork nothing more (not even to roll back); stop() takes every worker down.
       if (this.stopping) return rollFailure(new DeployError('SUPERVISOR_STOPPING', 'the supervisor is stopping'), 'start', -1);
-      const batch = slots.slice(i, i + this.options.maxSurge);
+      const batch = slots.slice(i, i + surge);
       const fresh = batch.map((slot) => this.spawn(slot, release));
       const results = await Promise.allSettled(fresh.map((w) => w.ready));
       const failedAt = results.findIndex((r) => r.status === 'rejected');
@@ -298,7 +301,8 @@ export class Supervisor {
     await Promise.all(workers.map((w) => w.exited));
   }
 
-  private allWorkers(): ManagedWorker[] {
+  /** Every worker not yet exited, retired ones included. */
+  allWorkers(): ManagedWorker[] {
     return [...this.live];
   }
 

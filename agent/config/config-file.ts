@@ -94,19 +94,35 @@ export const configFileSchema = z.strictObject({
     .optional(),
   loadBalancer: z
     .strictObject({
+      /** The ALB target groups this instance is registered in (instance targets). */
       targetGroupArns: z.array(z.string().startsWith('arn:')).min(1),
+      /** Port the instance is registered on. 1-65535. @default app.port */
       port: z.number().int().min(1).max(65_535).optional(),
       /** Instances of the fleet out of service at once. 1-1000. @default 1 */
       maxUnavailable: z.number().int().min(1).max(1000).optional(),
+      /** ELBv2 API endpoint (tests point it at an emulator). @default AWS's own */
       endpoint: z.string().url().optional(),
+      /** @default the region in the first target group ARN */
       region: z.string().min(1).optional(),
+      /** A deregistered instance waits at most this long to drain. 0-3600000. @default the target groups' longest deregistration_delay.timeout_seconds (+ 2 polls), else 300000 */
+      drainTimeoutMs: ms(3_600_000).optional(),
+      /** Done draining as soon as no connection is left open (not only when the ALB reports the target gone). @default true */
+      earlyDrain: z.boolean().optional(),
+      /** Early drain: no open connection for this long counts as drained. 0-60000. @default 1000 */
+      drainQuietMs: ms(60_000).optional(),
+      /** A registered instance must be `healthy` in every target group within this. 1000-3600000. @default 300000 */
+      healthyTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+      /** How often DescribeTargetHealth is called while draining or registering. 100-60000. @default 2000 */
+      pollIntervalMs: z.number().int().min(100).max(60_000).optional(),
+      /** New workers started at once during a service-out roll (no traffic then). 1-256. @default all workers */
+      maxSurge: positive(256).optional(),
       /** Lease of a service-out slot (renewed every third of it); how long a dead agent's slot blocks the fleet. 10000-3600000. @default 300000 */
       slotLeaseMs: z.number().int().min(10_000).max(3_600_000).optional(),
       /** How long a service-out deploy waits for a free slot before it fails with SLOT_TIMEOUT. 1000-86400000. @default 1800000 */
       slotWaitTimeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
     })
     .optional(),
-  /** This instance's id; read from EC2 IMDSv2 when absent. */
+  /** This instance's id; when absent: from EC2 IMDSv2 if a loadBalancer is configured, else the host name. */
   instanceId: z.string().regex(VERSION_PATTERN, 'an instance id like i-0123456789abcdef0').optional(),
   /**
    * Ed25519 public keys (PEM or one-line base64 SPKI, as `deployctl keygen` prints); when set, only

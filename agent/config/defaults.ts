@@ -22,6 +22,12 @@ export const agentDefaults = {
   },
   loadBalancer: {
     maxUnavailable: 1,
+    /** When the target groups' deregistration delay cannot be read (ELBv2's own default). */
+    drainTimeoutMs: 300_000,
+    earlyDrain: true,
+    drainQuietMs: 1_000,
+    healthyTimeoutMs: 300_000,
+    pollIntervalMs: 2_000,
     /**
      * 5 min: renewed every 100 s, so a lease outlives a normal drain (ALB's
      * default deregistration delay is 300 s) + roll + healthy wait even when

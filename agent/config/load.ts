@@ -89,6 +89,12 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
           maxUnavailable: file.loadBalancer.maxUnavailable ?? d.loadBalancer.maxUnavailable,
           endpoint: file.loadBalancer.endpoint,
           region: file.loadBalancer.region,
+          drainTimeoutMs: file.loadBalancer.drainTimeoutMs,
+          earlyDrain: file.loadBalancer.earlyDrain ?? d.loadBalancer.earlyDrain,
+          drainQuietMs: file.loadBalancer.drainQuietMs ?? d.loadBalancer.drainQuietMs,
+          healthyTimeoutMs: file.loadBalancer.healthyTimeoutMs ?? d.loadBalancer.healthyTimeoutMs,
+          pollIntervalMs: file.loadBalancer.pollIntervalMs ?? d.loadBalancer.pollIntervalMs,
+          maxSurge: file.loadBalancer.maxSurge,
           slotLeaseMs: file.loadBalancer.slotLeaseMs ?? d.loadBalancer.slotLeaseMs,
           slotWaitTimeoutMs: file.loadBalancer.slotWaitTimeoutMs ?? d.loadBalancer.slotWaitTimeoutMs,
         }

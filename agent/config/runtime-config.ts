@@ -25,6 +25,14 @@ export interface RuntimeConfig {
         readonly maxUnavailable: number;
         readonly endpoint: string | undefined;
         readonly region: string | undefined;
+        /** undefined: the target groups' deregistration delay (read at drain time). */
+        readonly drainTimeoutMs: number | undefined;
+        readonly earlyDrain: boolean;
+        readonly drainQuietMs: number;
+        readonly healthyTimeoutMs: number;
+        readonly pollIntervalMs: number;
+        /** undefined: all workers at once. */
+        readonly maxSurge: number | undefined;
         readonly slotLeaseMs: number;
         readonly slotWaitTimeoutMs: number;
       }

@@ -1,5 +1,4 @@
 import type { Release } from '../cluster/managed-worker';
-import type { RollResult } from '../cluster/roll-types';
 import type { Supervisor } from '../cluster/supervisor';
 import type { RuntimeConfig } from '../config/runtime-config';
 import { DeployError, describeError } from '../errors';
@@ -8,10 +7,14 @@ import { unpackRelease } from '../release/unpack-release';
 import { verifyManifest } from '../release/verify-manifest';
 import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
+import type { ServiceTraffic } from '../traffic/service-traffic';
 import { writeAgentState, type AgentState } from './agent-state';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
+import { rollFailed } from './roll-failed';
+import { deployServiceOut } from './service-out';
+import type { SlotGate } from './service-out-slot';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -21,6 +24,10 @@ export interface DeployerDeps {
   readonly log: Logger;
   /** Told of every change of step, and of the version desired.json names (status reports, metrics). */
   readonly onChange?: (state: AgentState) => void;
+  /** With a load balancer configured: what service-out deploys need. */
+  readonly serviceOut?: { readonly traffic: ServiceTraffic; readonly slots: SlotGate };
+  /** Fires when the agent stops: a service-out deploy stops waiting. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -31,6 +38,8 @@ export interface DeployerDeps {
  */
 export class Deployer {
   private step: DeployState = 'idle';
+  /** The current deploy got as far as replacing workers. */
+  private touchedWorkers = false;
   private storeProblem: string | undefined;
   private desiredSeen: string | null = null;
 
@@ -85,7 +94,12 @@ export class Deployer {
     const startedAt = new Date();
     const previous = this.state.current;
     const dlog = log.child({ version, previous });
-    dlog.info({ step: 'fetching', strategy: desired.value.strategy }, `deploying ${version}`);
+    const serviceOut = desired.value.strategy === 'service-out' ? this.deps.serviceOut : undefined;
+    if (desired.value.strategy === 'service-out' && !serviceOut) {
+      dlog.warn({ step: 'fetching', strategy: 'service-out' }, 'desired.json asks for a service-out deploy, but no loadBalancer is configured; deploying rolling');
+    }
+    dlog.info({ step: 'fetching', strategy: serviceOut ? 'service-out' : 'rolling' }, `deploying ${version}`);
+    this.touchedWorkers = false;
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -109,17 +123,24 @@ export class Deployer {
         dlog.info({ step: this.step, files: unpacked.files, bytes: unpacked.bytes }, `unpacked ${version}`);
       }
       const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}) };
-      await this.to('rolling', version);
-      if (supervisor.running) {
-        const result = await supervisor.roll(release);
-        if (!result.ok) throw rollFailed(result);
-        dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${version}`);
+      const before = previous && (await dirs.has(previous)) ? { version: previous, dir: dirs.dirOf(previous) } : undefined;
+      if (serviceOut) {
+        await deployServiceOut(
+          {
+            ...serviceOut,
+            supervisor,
+            log: dlog,
+            step: (next) => this.to(next, version),
+            validate: () => this.check(config),
+            maxSurge: config.loadBalancer?.maxSurge,
+            signal: this.deps.signal ?? new AbortController().signal,
+          },
+          release,
+          before,
+        );
       } else {
-        await supervisor.start(release);
-        dlog.info({ step: this.step }, `workers started on ${version}`);
+        await this.rollIn(release, config, before, dlog);
       }
-      await this.to('validating', version);
-      if (config.healthCheck) await this.validate(config, previous, dlog);
       await dirs.switchCurrent(version);
       this.state = {
         ...this.state,
@@ -136,20 +157,36 @@ export class Deployer {
     }
   }
 
-  private async validate(config: RuntimeConfig, previous: string | null, dlog: Logger): Promise<void> {
-    const check = config.healthCheck;
-    if (!check) return;
+  /** A rolling deploy: replace the workers in place, check, and roll back when the check fails. */
+  private async rollIn(release: Release, config: RuntimeConfig, previous: Release | undefined, dlog: Logger): Promise<void> {
+    const { supervisor } = this.deps;
+    await this.to('rolling', release.version);
+    if (supervisor.running) {
+      const result = await supervisor.roll(release);
+      if (!result.ok) throw rollFailed(result);
+      dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${release.version}`);
+    } else {
+      await supervisor.start(release);
+      dlog.info({ step: this.step }, `workers started on ${release.version}`);
+    }
+    await this.to('validating', release.version);
     try {
-      await checkHealth(config.app.port, check.path, check.timeoutMs);
+      await this.check(config);
     } catch (error) {
-      if (previous && (await this.deps.dirs.has(previous))) {
-        await this.to('rolling-back', this.state.target);
-        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous}`);
-        const back = await this.deps.supervisor.roll({ version: previous, dir: this.deps.dirs.dirOf(previous) });
-        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous} failed too`);
+      if (previous) {
+        await this.to('rolling-back', release.version);
+        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous.version}`);
+        const back = await supervisor.roll(previous);
+        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous.version} failed too`);
       }
       throw error;
     }
+  }
+
+  /** The app's health check (app.healthCheck), when there is one. */
+  private async check(config: RuntimeConfig): Promise<void> {
+    const check = config.healthCheck;
+    if (check) await checkHealth(config.app.port, check.path, check.timeoutMs);
   }
 
   private async fail(desired: Versioned<DesiredState>, error: unknown, startedAt: Date, previous: string | null): Promise<void> {
@@ -157,11 +194,13 @@ export class Deployer {
     const reason = describeError(error);
     const servingPrevious = this.deps.supervisor.version === previous && previous !== null;
     // 'rolled-back' only when new workers had started; a refused artifact changed nothing.
-    const touchedWorkers = this.step === 'rolling' || this.step === 'validating' || this.step === 'rolling-back';
+    const touchedWorkers = this.touchedWorkers;
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
+    // A deploy cut short by the agent's stop is tried again after the restart.
+    const interrupted = this.deps.signal?.aborted === true;
     this.state = {
       ...this.state,
-      failed: { version, desiredEtag: desired.etag, reason, at: new Date().toISOString() },
+      failed: interrupted ? this.state.failed : { version, desiredEtag: desired.etag, reason, at: new Date().toISOString() },
       lastDeploy: {
         version,
         result: servingPrevious && touchedWorkers ? 'rolled-back' : 'failed',
@@ -190,24 +229,12 @@ export class Deployer {
 
   private async to(next: DeployState, target: string | null): Promise<void> {
     this.step = transition(this.step, next);
+    if (next === 'rolling') this.touchedWorkers = true;
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
     await writeAgentState(this.deps.dirs.stateFile, this.state);
     this.deps.onChange?.(this.state);
   }
-}
-
-function rollFailed(result: RollResult): DeployError {
-  const failure = result.failure;
-  // The lines that say something, not the stack frames under them.
-  const said = (failure?.stderr ?? []).filter((line) => !/^\s+at /.test(line)).slice(-3);
-  const tail = said.length > 0 ? ` (stderr: ${said.join(' | ')})` : '';
-  const back = result.rollbackFailure
-    ? `; rollback to ${result.previousVersion} failed too: ${result.rollbackFailure.message}`
-    : result.rolledBack
-      ? `; rolled back to ${result.previousVersion}`
-      : `; ${result.previousVersion} kept serving`;
-  return new DeployError('ROLL_FAILED', `roll to ${result.version} failed at ${failure?.step ?? 'start'}: ${failure?.message ?? 'unknown'}${tail}${back}`);
 }
 
 function codeOf(error: unknown): string {

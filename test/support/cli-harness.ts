@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly env?: Record<string, string | undefined>;
   /** Pretend stderr is a terminal (progress bars). */
   readonly isTTY?: boolean;
+  /** The command must be done within this. @default 30000 */
+  readonly timeoutMs?: number;
 }
 
 /** Runs `deployctl <args>` in-process through the real command table, capturing both streams. */
@@ -32,7 +34,7 @@ export async function runCli(args: string[], options: RunOptions): Promise<CliRu
       cwd: options.cwd,
       isTTY: options.isTTY === true,
     }),
-    30_000,
+    options.timeoutMs ?? 30_000,
     `deployctl ${args.join(' ')}`,
   );
   return { code, stdout: stdout.text(), stderr: stderr.text() };

@@ -16,6 +16,8 @@ export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
   readonly bootMs?: number;
   readonly requestMs?: number;
+  /** Crash on boot only where PORT is this (one instance of a fleet). */
+  readonly crashOnPort?: number;
 }
 
 /** The repository root, found from this file both as source and as compiled dist/. */

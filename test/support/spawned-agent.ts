@@ -11,9 +11,11 @@ export interface SpawnedAgent {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function spawnAgent(configPath: string): SpawnedAgent {
+/** `env` is added to this process's environment (e.g. AWS credentials for an emulator). */
+export function spawnAgent(configPath: string, env: Record<string, string> = {}): SpawnedAgent {
   const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const logs: Record<string, unknown>[] = [];
   let partial = '';

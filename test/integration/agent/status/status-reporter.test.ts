@@ -4,7 +4,6 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../../../agent/log/logger';
 import { instanceReport, type InstanceReport } from '../../../../agent/status/instance-report';
-import { resolveInstanceId } from '../../../../agent/status/instance-id';
 import { StatusReporter } from '../../../../agent/status/status-reporter';
 import type { InstanceStatus } from '../../../../agent/store/documents';
 import { LocalStore } from '../../../../agent/store/local-store';
@@ -115,14 +114,5 @@ describe('StatusReporter', () => {
 
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(store.written).toEqual([]);
-  });
-});
-
-describe('resolveInstanceId', () => {
-  it('takes the configured id, else the host name made safe for a store key', () => {
-    expect(resolveInstanceId('i-0123456789abcdef0', 'ignored')).toBe('i-0123456789abcdef0');
-    expect(resolveInstanceId(undefined, 'ip-10-0-0-1.ec2.internal')).toBe('ip-10-0-0-1.ec2.internal');
-    expect(resolveInstanceId(undefined, 'my host/../name')).toBe('my-host-..-name');
-    expect(resolveInstanceId(undefined, '///')).toBe('unknown-host');
   });
 });

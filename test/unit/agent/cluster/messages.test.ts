@@ -1,8 +1,12 @@
 import {
   CLOSE_WEBSOCKETS_EVENT,
   closeWebSockets,
+  connectionsAnswer,
+  countConnections,
   crashedError,
   messageKey,
+  serviceDrain,
+  serviceResume,
   READY,
   SHUTDOWN,
 } from '../../../../agent/cluster/messages';
@@ -16,6 +20,28 @@ describe('IPC words', () => {
   test('closeWebSockets builds the control message for the drain preload', () => {
     expect(closeWebSockets(2_000)).toEqual({ deployctl: 'close-websockets', windowMs: 2_000 });
     expect(CLOSE_WEBSOCKETS_EVENT).toBe('deployctl:close-websockets');
+  });
+
+  test('service-out words for the drain preload', () => {
+    expect(serviceDrain(500)).toEqual({ deployctl: 'service-drain', windowMs: 500 });
+    expect(serviceResume()).toEqual({ deployctl: 'service-resume' });
+    expect(countConnections(7)).toEqual({ deployctl: 'count-connections', id: 7 });
+  });
+});
+
+describe('connectionsAnswer', () => {
+  test('reads the id and count of an answer', () => {
+    expect(messageKey({ deployctl: 'connections', id: 3, open: 2 })).toBe('connections');
+    expect(connectionsAnswer({ deployctl: 'connections', id: 3, open: 2 })).toEqual({ id: 3, open: 2 });
+  });
+
+  test.each([
+    [{ deployctl: 'connections', id: 3 }],
+    [{ deployctl: 'connections', id: '3', open: 2 }],
+    [{ deployctl: 'connections', id: 3, open: -1 }],
+    [{ deployctl: 'connections', id: 3, open: 1.5 }],
+  ])('refuses a malformed answer %j', (message) => {
+    expect(connectionsAnswer(message)).toBeUndefined();
   });
 });
 

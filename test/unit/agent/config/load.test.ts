@@ -85,10 +85,35 @@ describe('agent config', () => {
     expect(config.loadBalancer).toMatchObject({ port: 3000, maxUnavailable: 1 });
   });
 
+  it('fills the load balancer timings from defaults.ts; the drain timeout stays open for the target groups to say', () => {
+    const file = configFileSchema.parse({ ...minimal, loadBalancer: { targetGroupArns: ['arn:aws:elasticloadbalancing:x'] } });
+    const config = buildRuntimeConfig(file, path.join(dir, 'c.json'));
+    const d = agentDefaults.loadBalancer;
+    expect(config.loadBalancer).toMatchObject({
+      earlyDrain: d.earlyDrain,
+      drainQuietMs: d.drainQuietMs,
+      healthyTimeoutMs: d.healthyTimeoutMs,
+      pollIntervalMs: d.pollIntervalMs,
+    });
+    expect(config.loadBalancer?.drainTimeoutMs).toBeUndefined();
+    expect(config.loadBalancer?.maxSurge).toBeUndefined();
+  });
+
+  test.each([
+    [{ drainTimeoutMs: -1 }, /loadBalancer\.drainTimeoutMs/],
+    [{ healthyTimeoutMs: 10 }, /loadBalancer\.healthyTimeoutMs/],
+    [{ pollIntervalMs: 10 }, /loadBalancer\.pollIntervalMs/],
+    [{ earlyDrain: 'yes' }, /loadBalancer\.earlyDrain/],
+  ])('refuses load balancer setting %j, naming the key', async (setting, message) => {
+    const json = { ...minimal, loadBalancer: { targetGroupArns: ['arn:aws:elasticloadbalancing:x'], ...setting } };
+    await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) });
+  });
+
   it('defaults the service-out slot lease and wait, and refuses a lease too short to renew', async () => {
     const arns = ['arn:aws:elasticloadbalancing:x'];
     const config = await load({ ...minimal, loadBalancer: { targetGroupArns: arns } });
-    expect(config.loadBalancer).toMatchObject(agentDefaults.loadBalancer);
+    const d = agentDefaults.loadBalancer;
+    expect(config.loadBalancer).toMatchObject({ slotLeaseMs: d.slotLeaseMs, slotWaitTimeoutMs: d.slotWaitTimeoutMs });
     await expect(load({ ...minimal, loadBalancer: { targetGroupArns: arns, slotLeaseMs: 30_000, slotWaitTimeoutMs: 60_000 } })).resolves.toMatchObject({
       loadBalancer: { slotLeaseMs: 30_000, slotWaitTimeoutMs: 60_000 },
     });

@@ -1,0 +1,94 @@
+import type { Release } from '../cluster/managed-worker';
+import type { Supervisor } from '../cluster/supervisor';
+import { describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { ServiceTraffic } from '../traffic/service-traffic';
+import type { DeployState } from './deploy-state';
+import { rollFailed } from './roll-failed';
+import type { SlotGate } from './service-out-slot';
+
+export interface ServiceOutDeps {
+  readonly traffic: ServiceTraffic;
+  readonly slots: SlotGate;
+  readonly supervisor: Supervisor;
+  readonly log: Logger;
+  /** Moves the deploy's state machine (state.json, status report). */
+  readonly step: (next: DeployState) => Promise<void>;
+  /** The app's health check (app.healthCheck); throws when it fails. */
+  readonly validate: () => Promise<void>;
+  /** New workers at once during the roll (loadBalancer.maxSurge); undefined: all of them. */
+  readonly maxSurge: number | undefined;
+  /** Fires when the agent stops: waits end, nothing is rolled back (the stop deregisters). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A service-out deploy (DESIGN §2, §4), from an unpacked release to `idle`:
+ *
+ *   take a slot → draining (DeregisterTargets everywhere, wait until drained)
+ *   → rolling (replace every worker; no traffic, so all at once by default)
+ *   → validating (health check) → registering (RegisterTargets, wait healthy)
+ *   → give the slot back.
+ *
+ * Any failure: rolling-back (previous release, register again, wait healthy),
+ * the slot given back, and the error rethrown for the deployer to record. An
+ * instance with nothing running yet takes no slot: it is not in service.
+ */
+export async function deployServiceOut(deps: ServiceOutDeps, release: Release, previous: Release | undefined): Promise<void> {
+  if (!deps.supervisor.running) return firstStart(deps, release);
+  const { supervisor, traffic, signal } = deps;
+  const slot = await deps.slots.take(release.version, signal);
+  try {
+    await deps.step('draining');
+    await traffic.takeOut({ signal });
+    await deps.step('rolling');
+    const result = await supervisor.roll(release, { maxSurge: deps.maxSurge ?? supervisor.options.workers });
+    if (!result.ok) throw rollFailed(result);
+    deps.log.info({ step: 'rolling', rollMs: result.rollMs }, `workers replaced with ${release.version}`);
+    await deps.step('validating');
+    await deps.validate();
+    await deps.step('registering');
+    await traffic.putBack({ signal });
+  } catch (error) {
+    await recover(deps, previous, error);
+    throw error;
+  } finally {
+    await slot.release();
+  }
+}
+
+/** Nothing served here yet: start, check, register. */
+async function firstStart(deps: ServiceOutDeps, release: Release): Promise<void> {
+  await deps.step('rolling');
+  await deps.supervisor.start(release);
+  deps.log.info({ step: 'rolling' }, `workers started on ${release.version}`);
+  await deps.step('validating');
+  await deps.validate();
+  await deps.step('registering');
+  await deps.traffic.putBack({ signal: deps.signal });
+}
+
+/** Back to the previous release and back in service; never throws (the deploy's own error is what counts). */
+async function recover(deps: ServiceOutDeps, previous: Release | undefined, error: unknown): Promise<void> {
+  const { supervisor, traffic, log } = deps;
+  const { id, port } = traffic.target;
+  if (deps.signal.aborted) {
+    log.warn({ err: describeError(error) }, 'service-out deploy stopped: the agent is stopping (it deregisters on its way out)');
+    return;
+  }
+  await deps.step('rolling-back');
+  log.warn({ step: 'rolling-back', err: describeError(error) }, `service-out deploy failed; rolling back and putting ${id}:${port} back in service`);
+  try {
+    if (previous && supervisor.running && supervisor.version !== previous.version) {
+      const back = await supervisor.roll(previous, { maxSurge: deps.maxSurge ?? supervisor.options.workers });
+      if (!back.ok) log.error({ err: back.failure?.message }, `rollback to ${previous.version} failed too`);
+    }
+    traffic.resumeWorkers();
+    await traffic.putBack({ signal: deps.signal });
+  } catch (putBackError) {
+    log.error(
+      { err: describeError(putBackError) },
+      `${id}:${port} is NOT back in service after the failed deploy: ${describeError(putBackError)}; the slot is given back, check the instance`,
+    );
+  }
+}
