@@ -55,8 +55,9 @@ export const fleetDefaults = {
   enableSsm: false,
 } as const;
 
-/** A store prefix: '/'-separated segments of S3-safe characters (infra/terraform/variables.tf checks the same). */
-export const RELEASE_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/** A store prefix: '/'-separated segments of S3-safe characters (infra/terraform/variables.tf checks the same regex). */
+export const RELEASE_PREFIX_REGEX = '^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$';
+const RELEASE_PREFIX_PATTERN = new RegExp(RELEASE_PREFIX_REGEX);
 
 /** Throws on the first prop that is out of range, naming it and what was expected. */
 export function validateFleetProps(props: DeployAgentFleetProps): void {
