@@ -7,6 +7,7 @@ readonly PACKAGE_NAME=deployctl
 readonly PREFIX=/opt/deploy-agent
 readonly CONFIG_DIR=/etc/deploy-agent
 readonly UNIT_PATH=/etc/systemd/system/deploy-agent.service
+readonly STORE_DROP_IN=/etc/systemd/system/deploy-agent.service.d/local-store.conf
 readonly RELEASES_DIR=/var/lib/deploy-agent          # the unit's StateDirectory
 readonly CONTROL_SOCKET=/run/deploy-agent/control.sock # inside the unit's RuntimeDirectory
 
@@ -22,7 +23,8 @@ the agent when something did.
 
 Required:
   --tarball FILE           `npm pack` output, or infra/pack-agent.sh output (dependencies bundled)
-  --store URL              release store: s3://BUCKET/PREFIX or an absolute directory
+  --store URL              release store: s3://BUCKET/PREFIX or an absolute directory (the
+                           unit may then write there: the directory must be writable by deploy-agent)
   --port N                 port the app listens on, 1-65535
 
 Options:
@@ -80,7 +82,7 @@ in_range() { [[ $1 =~ ^[1-9][0-9]{0,6}$ ]] && ((10#$1 >= $2 && 10#$1 <= $3)); }
 [[ -f $tarball && -r $tarball ]] || usage_error "--tarball: cannot read '$tarball'"
 [[ -n $store ]] || usage_error '--store is required (s3://BUCKET/PREFIX or an absolute directory)'
 s3_store='^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.*()/-]*)?$'
-dir_store='^(file://)?/[^[:cntrl:]]*$'
+dir_store='^(file://)?/[A-Za-z0-9._@+/-]*$'
 [[ $store =~ $s3_store || $store =~ $dir_store ]] ||
   usage_error "--store: expected s3://BUCKET/PREFIX or an absolute directory, got '$store'"
 [[ -n $port ]] || usage_error '--port is required (the port the app listens on)'
@@ -223,6 +225,25 @@ unit_tmp=$(mktemp "$(dirname "$root$UNIT_PATH")/.deploy-agent.service.XXXXXX")
 cp "$unit_source" "$unit_tmp"
 put_file "$unit_tmp" "$root$UNIT_PATH" 0644 root:root
 unit_changed=$put_changed
+
+# A directory store gets status reports and locks written into it, and the unit makes
+# everything but its own directories read-only (ProtectSystem=strict): open it with a drop-in.
+drop_in=$root$STORE_DROP_IN
+if [[ $store == s3://* ]]; then
+  if [[ -f $drop_in ]]; then
+    rm -f "$drop_in"
+    rmdir "$(dirname "$drop_in")" 2>/dev/null || true
+    unit_changed=1
+    note_change "removed ${STORE_DROP_IN} (the store is no longer a directory)"
+  fi
+else
+  install -d -m 0755 "$(dirname "$drop_in")"
+  drop_in_tmp=$(mktemp "$(dirname "$drop_in")/.local-store.conf.XXXXXX")
+  printf '# Written by install.sh: the release store is a directory the agent writes to.\n[Service]\nReadWritePaths=-%s\n' \
+    "${store#file://}" >"$drop_in_tmp"
+  put_file "$drop_in_tmp" "$drop_in" 0644 root:root
+  [[ $put_changed -eq 0 ]] || unit_changed=1
+fi
 
 # --- 5. systemd --------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { access, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../agent/config/load';
 import { changedPaths, snapshotTree } from '../../support/file-tree-snapshot';
 import { runCommand, type CommandResult } from '../../support/run-command';
+import { verifyUnit } from '../../support/systemd-unit';
 
 const repo = path.resolve(__dirname, '../../..');
 const installSh = path.join(repo, 'infra', 'install.sh');
@@ -36,6 +37,14 @@ async function packAgent(outDir: string): Promise<string> {
 
 function install(intoRoot: string, args: readonly string[]): Promise<CommandResult> {
   return runCommand(installSh, ['--root', intoRoot, '--tarball', tarball, ...args], { env: npmEnv, timeoutMs: 240_000 });
+}
+
+/** A copy of the installed root that shares file contents (hard links): install.sh replaces files, never edits them in place. */
+async function copyOfRoot(name: string): Promise<string> {
+  const copy = path.join(work, name);
+  const result = await runCommand('cp', ['-a', '--link', root, copy], { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`cp -a --link failed: ${result.stderr}`);
+  return copy;
 }
 
 async function sha256(file: string): Promise<string> {
@@ -136,8 +145,7 @@ describe('infra/install.sh --root', () => {
   });
 
   it('rewrites only the config when an argument changes', async () => {
-    const copy = path.join(work, 'root-copy');
-    await cp(root, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    const copy = await copyOfRoot('root-new-port');
     const before = await snapshotTree(copy);
 
     const run = await install(copy, installArgs.map((arg) => (arg === '3000' ? '8080' : arg)));
@@ -147,7 +155,29 @@ describe('infra/install.sh --root', () => {
     expect(JSON.parse(await readFile(path.join(copy, 'etc/deploy-agent/config.json'), 'utf8'))).toMatchObject({ app: { port: 8080 } });
   });
 
+  it('opens a directory store for writing with a drop-in that systemd accepts, and removes it when the store moves to S3', async () => {
+    const copy = await copyOfRoot('root-local-store');
+    const dropIn = path.join(copy, 'etc/systemd/system/deploy-agent.service.d/local-store.conf');
+
+    const local = await install(copy, ['--store', '/srv/releases', '--port', '3000']);
+
+    expect(local.code).toBe(0);
+    const dropInText = await readFile(dropIn, 'utf8');
+    expect(dropInText).toMatch(/^\[Service\]\nReadWritePaths=-\/srv\/releases$/m);
+    const unitText = await readFile(path.join(copy, 'etc/systemd/system/deploy-agent.service'), 'utf8');
+    expect(await verifyUnit(await mkdtemp(path.join(work, 'verify-')), unitText, { 'local-store.conf': dropInText })).toEqual({ code: 0, output: '' });
+
+    const s3 = await install(copy, installArgs);
+
+    expect(s3.code).toBe(0);
+    await expect(access(dropIn)).rejects.toThrow(/ENOENT/);
+    // Back where it started: the drop-in and its directory are gone; the config was rewritten to the same bytes.
+    expect(changedPaths(await snapshotTree(root), await snapshotTree(copy))).toEqual(['etc/deploy-agent/config.json']);
+    expect(await readFile(path.join(copy, 'etc/deploy-agent/config.json'), 'utf8')).toBe(await readFile(path.join(root, 'etc/deploy-agent/config.json'), 'utf8'));
+  });
+
   it.each([
+    [['--store', '/srv/my releases'], /--store: expected s3:\/\/BUCKET\/PREFIX or an absolute directory/],
     [['--port', '0'], /--port: expected a whole number from 1 to 65535, got '0'/],
     [['--port', '70000'], /--port: expected a whole number from 1 to 65535/],
     [['--store', 'https://example.com/x'], /--store: expected s3:\/\/BUCKET\/PREFIX or an absolute directory/],

@@ -1,13 +1,11 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { agentDefaults } from '../../../../agent/config/defaults';
-import { runCommand } from '../../../support/run-command';
-import { parseUnitFile, timeSpanMs, unitValue, type UnitFile } from '../../../support/systemd-unit';
+import { parseUnitFile, timeSpanMs, unitValue, verifyUnit, type UnitFile } from '../../../support/systemd-unit';
 
 const repo = path.resolve(__dirname, '../../../..');
 const unitPath = path.join(repo, 'infra', 'systemd', 'deploy-agent.service');
-const systemdAnalyze = '/usr/bin/systemd-analyze';
 /** ALB's default deregistration delay, the longest drain the unit is sized for (AWS docs). */
 const albDefaultDeregistrationDelayMs = 300_000;
 
@@ -28,30 +26,15 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/**
- * `systemd-analyze verify` checks that ExecStart exists, and the agent is not
- * installed on this machine: verify a copy whose ExecStart points at a real
- * executable with the same arguments; everything else is the shipped file.
- */
-async function verify(unitText: string): Promise<{ code: number; output: string }> {
-  const fakeAgent = path.join(work, 'deploy-agent');
-  await writeFile(fakeAgent, '#!/bin/sh\nexit 0\n');
-  await chmod(fakeAgent, 0o755);
-  const copy = path.join(work, 'deploy-agent.service');
-  await writeFile(copy, unitText.replace(/^ExecStart=\S+/m, `ExecStart=${fakeAgent}`));
-  const result = await runCommand(systemdAnalyze, ['verify', copy], { timeoutMs: 30_000, env: { ...process.env, SYSTEMD_LOG_COLOR: '0' } });
-  return { code: result.code, output: `${result.stdout}${result.stderr}`.trim() };
-}
-
 describe('infra/systemd/deploy-agent.service', () => {
   it('passes systemd-analyze verify without a single warning', async () => {
-    const result = await verify(text);
+    const result = await verifyUnit(work, text);
 
     expect(result).toEqual({ code: 0, output: '' });
   });
 
   it('is verified strictly enough that a misspelt directive is reported', async () => {
-    const result = await verify(text.replace('ProtectHome=yes', 'ProtectHomes=yes'));
+    const result = await verifyUnit(work, text.replace('ProtectHome=yes', 'ProtectHomes=yes'));
 
     expect(result.output).toMatch(/Unknown key 'ProtectHomes'/);
   });
