@@ -126,6 +126,12 @@ fi
 changed=0
 note_change() { changed=1; say "$1"; }
 
+# Temporary files sit next to their targets (so mv is atomic) and go away however the script ends.
+tmp_files=()
+trap 'rm -f ${tmp_files[@]+"${tmp_files[@]}"}' EXIT
+# Sets $tmp (not printed: a $(...) subshell could not add to tmp_files).
+temp_next_to() { tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").XXXXXX"); tmp_files+=("$tmp"); }
+
 # Moves $1 over $2 when their contents differ (put_changed=1); sets mode $3 and, outside --root, owner $4.
 put_changed=0
 put_file() {
@@ -188,8 +194,8 @@ fi
 # --- 3. the config -----------------------------------------------------------
 
 install -d -m 0755 "$root$CONFIG_DIR"
-config_tmp=$(mktemp "$root$CONFIG_DIR/.config.json.XXXXXX")
-trap 'rm -f "$config_tmp"' EXIT
+temp_next_to "$root$CONFIG_DIR/config.json"
+config_tmp=$tmp
 # JSON is written by node from the environment: no value is ever spliced into code.
 DA_STORE=$store DA_PORT=$port DA_ENTRY=$entry DA_WORKERS=$workers DA_INSTANCE_ID=$instance_id \
   DA_REGION=$region DA_MAX_UNAVAILABLE=$max_unavailable DA_RELEASES_DIR=$RELEASES_DIR DA_SOCKET=$CONTROL_SOCKET \
@@ -213,7 +219,6 @@ DA_STORE=$store DA_PORT=$port DA_ENTRY=$entry DA_WORKERS=$workers DA_INSTANCE_ID
     process.stdout.write(JSON.stringify(config, null, 2) + "\n");
   ' >"$config_tmp"
 put_file "$config_tmp" "$root$CONFIG_DIR/config.json" 0640 "root:$SERVICE_USER"
-trap - EXIT
 
 # --- 4. the unit -------------------------------------------------------------
 
@@ -221,7 +226,8 @@ trap - EXIT
 unit_source=$prefix/node_modules/$PACKAGE_NAME/infra/systemd/deploy-agent.service
 [[ -f $unit_source ]] || fail "the installed package has no infra/systemd/deploy-agent.service: rebuild the tarball"
 install -d -m 0755 "$(dirname "$root$UNIT_PATH")"
-unit_tmp=$(mktemp "$(dirname "$root$UNIT_PATH")/.deploy-agent.service.XXXXXX")
+temp_next_to "$root$UNIT_PATH"
+unit_tmp=$tmp
 cp "$unit_source" "$unit_tmp"
 put_file "$unit_tmp" "$root$UNIT_PATH" 0644 root:root
 unit_changed=$put_changed
@@ -238,7 +244,8 @@ if [[ $store == s3://* ]]; then
   fi
 else
   install -d -m 0755 "$(dirname "$drop_in")"
-  drop_in_tmp=$(mktemp "$(dirname "$drop_in")/.local-store.conf.XXXXXX")
+  temp_next_to "$drop_in"
+  drop_in_tmp=$tmp
   printf '# Written by install.sh: the release store is a directory the agent writes to.\n[Service]\nReadWritePaths=-%s\n' \
     "${store#file://}" >"$drop_in_tmp"
   put_file "$drop_in_tmp" "$drop_in" 0644 root:root
