@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG_PATH } from './config/defaults';
 import { loadConfig } from './config/load';
 import { controlCommandsHelp, findControlCommand, runControlCommand } from './control/control-cli';
 import { DeployError } from './errors';
+import { stopBudgetMs } from './lifecycle/stop-budget';
 import { handleSignals } from './lifecycle/signals';
 import { createLogger } from './log/logger';
 
@@ -56,8 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const log = createLogger();
   const agent = new Agent(config, { log });
   handleSignals(agent, {
-    // Behind a load balancer the stop deregisters and drains first (within shutdownTimeoutMs).
-    stopTimeoutMs: config.app.shutdownTimeoutMs * (config.loadBalancer ? 2 : 1) + config.app.wsCloseWindowMs + 10_000,
+    stopTimeoutMs: stopBudgetMs(config.app, config.loadBalancer !== undefined),
     onExit: (code) => {
       log.info({ code }, 'deploy-agent stopped');
       process.exit(code);

@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { agentDefaults } from '../../../../agent/config/defaults';
+import { stopBudgetMs } from '../../../../agent/lifecycle/stop-budget';
 import { parseUnitFile, timeSpanMs, unitValue, verifyUnit, type UnitFile } from '../../../support/systemd-unit';
 
 const repo = path.resolve(__dirname, '../../../..');
 const unitPath = path.join(repo, 'infra', 'systemd', 'deploy-agent.service');
 /** ALB's default deregistration delay, the longest drain the unit is sized for (AWS docs). */
-const albDefaultDeregistrationDelayMs = 300_000;
 
 let work: string;
 let text: string;
@@ -55,14 +55,13 @@ describe('infra/systemd/deploy-agent.service', () => {
     expect(unitValue(unit, 'Service', 'RestartPreventExitStatus')).toBe('2');
   });
 
-  it('sends SIGTERM to the agent only and waits longer than an ALB drain plus the graceful worker shutdown', () => {
-    const app = agentDefaults.app;
-    // agent/main.ts forces its own exit after shutdownTimeoutMs + wsCloseWindowMs + 10 s.
-    const agentStopMs = app.shutdownTimeoutMs + app.wsCloseWindowMs + 10_000;
+  it('sends SIGTERM to the agent only and waits longer than the stop budget of an agent behind a load balancer', () => {
+    // agent/main.ts forces its own exit after this: drain (capped) + worker shutdown + WebSocket window + margin.
+    const agentStopMs = stopBudgetMs(agentDefaults.app, true);
 
     expect(unitValue(unit, 'Service', 'KillMode')).toBe('mixed');
     expect(unitValue(unit, 'Service', 'KillSignal')).toBe('SIGTERM');
-    expect(timeSpanMs(unitValue(unit, 'Service', 'TimeoutStopSec'))).toBeGreaterThan(albDefaultDeregistrationDelayMs + agentStopMs);
+    expect(timeSpanMs(unitValue(unit, 'Service', 'TimeoutStopSec'))).toBeGreaterThan(agentStopMs);
   });
 
   it('reloads the config on systemctl reload (SIGHUP to the agent)', () => {
