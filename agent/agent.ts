@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { ClusterHost } from './cluster/cluster-host';
-import { ServiceDrain } from './cluster/service-drain';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
 import { loadConfig } from './config/load';
@@ -23,8 +22,7 @@ import { StatusReporter } from './status/status-reporter';
 import { LocalStore } from './store/local-store';
 import { openStore } from './store/open-store';
 import type { ReleaseStore } from './store/release-store';
-import { storeSlotGate } from './deploy/service-out-slot';
-import type { ServiceTraffic } from './traffic/service-traffic';
+import { LoadBalancerMembership } from './traffic/load-balancer-membership';
 
 export interface AgentDeps {
   readonly log: Logger;
@@ -54,10 +52,8 @@ export class Agent {
   private converging: Promise<void> | undefined;
   private again = false;
   private stopping: Promise<void> | undefined;
-  /** With a load balancer configured: this instance's target in it. */
-  private traffic: ServiceTraffic | undefined;
-  /** RegisterTargets was done since the workers started serving (or is not needed). */
-  private registered = false;
+  /** With a load balancer configured: this instance in its target groups. */
+  private membership: LoadBalancerMembership | undefined;
   /** Fires on stop: a service-out deploy stops waiting for its slot, drain or health. */
   private readonly stopSignal = new AbortController();
 
@@ -108,7 +104,11 @@ export class Agent {
     await writeAgentState(this.dirs.stateFile, fixed);
     this.endpoints.resumeFrom(fixed);
     const instanceId = await resolveInstanceId(this.config);
-    const serviceOut = this.openServiceOut(instanceId);
+    const loadBalancer = this.config.loadBalancer;
+    const membership = loadBalancer
+      ? new LoadBalancerMembership({ loadBalancer, config: () => this.config.loadBalancer, instanceId, supervisor: this.supervisor, slots: this.store, log })
+      : undefined;
+    this.membership = membership;
     const deployer = new Deployer(
       {
         store: this.store,
@@ -117,7 +117,7 @@ export class Agent {
         config: () => this.config,
         log,
         onChange: (s) => this.stateChanged(s),
-        ...(serviceOut ? { serviceOut } : {}),
+        ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
       },
       fixed,
@@ -156,7 +156,7 @@ export class Agent {
         this.again = false;
         try {
           await deployer.converge();
-          await this.registerOnce();
+          if (!this.stopping) await this.membership?.registerOnce();
         } catch (error) {
           this.deps.log.error({ err: describeError(error) }, 'unexpected error while converging');
         }
@@ -177,7 +177,7 @@ export class Agent {
     this.stopping ??= (async () => {
       this.stopSignal.abort();
       await this.watcher?.stop();
-      await this.leaveLoadBalancer();
+      await this.membership?.leave(this.config.app.shutdownTimeoutMs);
       await this.supervisor.stop();
       await this.converging;
       this.stopped = true;
@@ -249,52 +249,6 @@ export class Agent {
         if (this.again) this.tick();
       });
     return run;
-  }
-
-  /** The ELBv2 side of service-out deploys, when a load balancer is configured (the SDK is loaded only then). */
-  private openServiceOut(instanceId: string): { traffic: ServiceTraffic; slots: ReturnType<typeof storeSlotGate> } | undefined {
-    const loadBalancer = this.config.loadBalancer;
-    if (!loadBalancer) return undefined;
-    const { openServiceTraffic } = require('./traffic/open-service-traffic') as typeof import('./traffic/open-service-traffic');
-    const log = this.deps.log;
-    const config = () => this.config.loadBalancer;
-    this.traffic = openServiceTraffic({ loadBalancer, config, instanceId, workers: new ServiceDrain(this.supervisor), log });
-    const slots = storeSlotGate({ slots: this.store, holder: instanceId, config: () => config() ?? loadBalancer, log });
-    return { traffic: this.traffic, slots };
-  }
-
-  /**
-   * Once the workers serve, the instance is registered in its target groups
-   * (a graceful stop deregistered it; a no-op when it already is). Service-out
-   * deploys register on their own; a failure here is tried again next pass.
-   */
-  private async registerOnce(): Promise<void> {
-    if (this.registered || !this.traffic || !this.supervisor.running || this.stopping) return;
-    try {
-      await this.traffic.register();
-      this.registered = true;
-    } catch (error) {
-      this.deps.log.error({ err: describeError(error) }, 'cannot register this instance in its target groups; trying again at the next poll');
-    }
-  }
-
-  /** Graceful stop behind a load balancer: deregister and drain (early) first, within app.shutdownTimeoutMs. */
-  private async leaveLoadBalancer(): Promise<void> {
-    const traffic = this.traffic;
-    if (!traffic) return;
-    const capMs = this.config.app.shutdownTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    // The drain wait ends by itself at capMs; this also bounds an ELBv2 call that hangs.
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`DeregisterTargets did not return within ${capMs} ms`)), capMs);
-    });
-    try {
-      await Promise.race([traffic.takeOut({ capMs }), late]);
-    } catch (error) {
-      this.deps.log.warn({ err: describeError(error) }, 'could not deregister and drain before stopping; stopping the workers anyway');
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private startWatcher(): void {

@@ -1,0 +1,72 @@
+import { ServiceDrain } from '../cluster/service-drain';
+import type { Supervisor } from '../cluster/supervisor';
+import type { RuntimeConfig } from '../config/runtime-config';
+import { storeSlotGate, type SlotGate } from '../deploy/service-out-slot';
+import { describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { SlotStore } from '../store/slot-store';
+import type { ServiceTraffic } from './service-traffic';
+
+type LoadBalancerConfig = NonNullable<RuntimeConfig['loadBalancer']>;
+
+export interface LoadBalancerMembershipDeps {
+  readonly loadBalancer: LoadBalancerConfig;
+  /** The live load balancer config (SIGHUP reloads timings). */
+  readonly config: () => LoadBalancerConfig | undefined;
+  readonly instanceId: string;
+  readonly supervisor: Supervisor;
+  readonly slots: SlotStore;
+  readonly log: Logger;
+}
+
+/**
+ * This instance as a member of its target groups, for the agent's lifecycle:
+ * what service-out deploys use (traffic + slots), registering once the workers
+ * serve (a graceful stop deregistered it), and leaving on a graceful stop.
+ * The ELBv2 SDK is loaded only when a load balancer is configured.
+ */
+export class LoadBalancerMembership {
+  readonly traffic: ServiceTraffic;
+  readonly slots: SlotGate;
+  /** RegisterTargets was done since the workers started serving. */
+  private registered = false;
+
+  constructor(private readonly deps: LoadBalancerMembershipDeps) {
+    const { openServiceTraffic } = require('./open-service-traffic') as typeof import('./open-service-traffic');
+    const { loadBalancer, instanceId, log } = deps;
+    const config = () => deps.config() ?? loadBalancer;
+    this.traffic = openServiceTraffic({ loadBalancer, config: deps.config, instanceId, workers: new ServiceDrain(deps.supervisor), log });
+    this.slots = storeSlotGate({ slots: deps.slots, holder: instanceId, config, log });
+  }
+
+  /**
+   * Once the workers serve, registers the instance in its target groups (a
+   * no-op when it already is; service-out deploys register on their own). A
+   * failure is logged and tried again at the next call.
+   */
+  async registerOnce(): Promise<void> {
+    if (this.registered || !this.deps.supervisor.running) return;
+    try {
+      await this.traffic.register();
+      this.registered = true;
+    } catch (error) {
+      this.deps.log.error({ err: describeError(error) }, 'cannot register this instance in its target groups; trying again at the next poll');
+    }
+  }
+
+  /** Graceful stop: deregister and drain (early) first, within `capMs`; never throws. */
+  async leave(capMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // The drain wait ends by itself at capMs; this also bounds an ELBv2 call that hangs.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`DeregisterTargets did not return within ${capMs} ms`)), capMs);
+    });
+    try {
+      await Promise.race([this.traffic.takeOut({ capMs }), late]);
+    } catch (error) {
+      this.deps.log.warn({ err: describeError(error) }, 'could not deregister and drain before stopping; stopping the workers anyway');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
