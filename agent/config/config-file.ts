@@ -54,7 +54,9 @@ export const appSchema = z
     shutdownTimeoutMs: ms(600_000)
       .optional()
       .meta({ description: 'A retired worker must exit within this, or gets SIGTERM (SIGKILL 5 s later).' }),
-    maxSurge: positive(256).optional().meta({ description: 'New workers started at once during a roll (= workers: all in one step).' }),
+    maxSurge: positive(256)
+      .optional()
+      .meta({ description: 'New workers started at once during a roll; as many as `app.workers` replaces them all in one step.' }),
     drainPreload: z
       .boolean()
       .optional()

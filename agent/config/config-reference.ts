@@ -28,29 +28,37 @@ export interface ConfigKeyDoc {
 /** Keys whose defaults live elsewhere in defaults.ts than their path in the file says. */
 const DEFAULTS_PATH_ALIASES: ReadonlyArray<readonly [string, string]> = [['app.healthCheck.', 'healthCheck.']];
 
+/** What the reference is generated from (tests pass their own). */
+export interface ConfigReferenceSource {
+  readonly schema: z.ZodType;
+  readonly defaults: unknown;
+}
+
+const AGENT_CONFIG: ConfigReferenceSource = { schema: configFileSchema, defaults: agentDefaults };
+
 /** The config file's JSON Schema (draft 2020-12) as the user writes it: the machine-readable reference. */
-export function configJsonSchema(): JsonSchema {
-  return z.toJSONSchema(configFileSchema, { io: 'input' });
+export function configJsonSchema(schema: z.ZodType = configFileSchema): JsonSchema {
+  return z.toJSONSchema(schema, { io: 'input' });
 }
 
 /** One entry per key of the config file, sections before their keys, in schema order. */
-export function configKeyDocs(): ConfigKeyDoc[] {
+export function configKeyDocs(source: ConfigReferenceSource = AGENT_CONFIG): ConfigKeyDoc[] {
   const docs: ConfigKeyDoc[] = [];
   const visit = (node: JsonSchema, prefix: string): void => {
     for (const [name, child] of Object.entries(node.properties ?? {})) {
       if (typeof child === 'boolean') continue;
       const key = prefix === '' ? name : `${prefix}.${name}`;
-      docs.push(describeKey(key, child, node.required?.includes(name) === true));
+      docs.push(describeKey(key, child, node.required?.includes(name) === true, source.defaults));
       if (isSection(child)) visit(child, key);
     }
   };
-  visit(configJsonSchema(), '');
+  visit(configJsonSchema(source.schema), '');
   return docs;
 }
 
 /** The markdown table, framed by the markers. */
-export function configReferenceMarkdown(): string {
-  const rows = configKeyDocs().map((d) => `| ${[`\`${d.key}\``, d.type, d.default, d.range, d.description].map(cell).join(' | ')} |`);
+export function configReferenceMarkdown(source: ConfigReferenceSource = AGENT_CONFIG): string {
+  const rows = configKeyDocs(source).map((d) => `| ${[`\`${d.key}\``, d.type, d.default, d.range, d.description].map(cell).join(' | ')} |`);
   return [
     CONFIG_REFERENCE_START,
     '<!-- generated from agent/config/config-file.ts and defaults.ts by `npm run docs:config`: edit those, not this table -->',
@@ -78,15 +86,15 @@ export function currentConfigReference(readme: string): string | undefined {
   return start < 0 || end < start ? undefined : readme.slice(start, end + CONFIG_REFERENCE_END.length);
 }
 
-function describeKey(key: string, node: JsonSchema, required: boolean): ConfigKeyDoc {
+function describeKey(key: string, node: JsonSchema, required: boolean, defaults: unknown): ConfigKeyDoc {
   if (typeof node.description !== 'string' || node.description === '') {
     throw new DeployError('DOCS_KEY_UNDOCUMENTED', `config key ${key} has no description: add .meta({ description }) to it in agent/config/config-file.ts`);
   }
-  return { key, type: typeOf(node), default: required ? 'required' : defaultOf(key, node), range: rangeOf(node), description: node.description };
+  return { key, type: typeOf(node), default: required ? 'required' : defaultOf(key, node, defaults), range: rangeOf(node), description: node.description };
 }
 
-function defaultOf(key: string, node: JsonSchema): string {
-  const fixed = fixedDefault(key);
+function defaultOf(key: string, node: JsonSchema, defaults: unknown): string {
+  const fixed = fixedDefault(key, defaults);
   const note = typeof node['defaultNote'] === 'string' ? node['defaultNote'] : undefined;
   const shown = fixed === undefined ? undefined : showValue(key, fixed);
   if (note !== undefined) {
@@ -112,10 +120,10 @@ function showValue(key: string, value: unknown): string {
 }
 
 /** The value at `key` in defaults.ts, if it is a value (not a section of further defaults). */
-function fixedDefault(key: string): unknown {
+function fixedDefault(key: string, defaults: unknown): unknown {
   const alias = DEFAULTS_PATH_ALIASES.find(([from]) => key.startsWith(from));
   const path = alias ? `${alias[1]}${key.slice(alias[0].length)}` : key;
-  let value: unknown = agentDefaults;
+  let value: unknown = defaults;
   for (const part of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
