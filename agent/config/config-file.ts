@@ -7,7 +7,15 @@ import { VERSION_PATTERN } from '../store/version-name';
  * The agent's config file as the user writes it (DESIGN §5): every key is
  * optional but `store` and `app.port`; unknown keys are refused (a typo must
  * not silently fall back to a default). This is an external API: add keys,
- * never break them. Defaults live in defaults.ts.
+ * never break them.
+ *
+ * Each key documents itself with `.meta()`, the one source of the README's
+ * config reference (config-reference.ts, `npm run docs:config`):
+ * - `description`: what the key means. The type and the range come from the
+ *   schema itself, a fixed default from defaults.ts (never written here).
+ * - `defaultNote`: only for a default that is not one fixed value in
+ *   defaults.ts (derived at start, or the SDK's); `{default}` in it stands for
+ *   the value in defaults.ts.
  */
 const ms = (max: number) => z.number().int().min(0).max(max);
 const positive = (max: number) => z.number().int().min(1).max(max);
@@ -21,123 +29,213 @@ const trustedKeySchema = z.string().superRefine((text, ctx) => {
   }
 });
 
-export const appSchema = z.strictObject({
-  /** Entry file, relative to the release dir (a manifest's `entry` wins). @default 'server.js' */
-  entry: z.string().min(1).optional(),
-  /** Port the app listens on; workers get it as PORT. 1-65535. */
-  port: z.number().int().min(1).max(65_535),
-  /** Workers to run; 'auto' = os.availableParallelism(). 1-256. @default 'auto' */
-  workers: z.union([z.literal('auto'), positive(256)]).optional(),
-  /** Extra environment of the workers. @default {} */
-  env: z.record(z.string(), z.string()).optional(),
-  /** Run workers as this user / group (name or id); the agent must be root for this. @default the agent's own */
-  user: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
-  group: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
-  /** 'listening', or 'message' (the app calls process.send('ready')). @default 'listening' */
-  readiness: z.enum(['listening', 'message']).optional(),
-  /** A new worker must be ready within this. 100-600000. @default 30000 */
-  startTimeoutMs: z.number().int().min(100).max(600_000).optional(),
-  /** A retired worker must exit within this or is killed. 0-600000. @default 30000 */
-  shutdownTimeoutMs: ms(600_000).optional(),
-  /** New workers started at once during a roll. 1-256. @default 1 */
-  maxSurge: positive(256).optional(),
-  /** Inject the drain preload (keep-alive and WebSocket draining). @default true */
-  drainPreload: z.boolean().optional(),
-  /** Idle keep-alive sockets of a draining worker are closed after this. 0-60000. @default 1000 */
-  idleGraceMs: ms(60_000).optional(),
-  /** WebSocket closes after a roll are spread over this. 0-600000. @default 2000 */
-  wsCloseWindowMs: ms(600_000).optional(),
-  /** New workers must stay up this long after a roll, or it is undone. 0-600000. @default 1000 */
-  stableMs: ms(600_000).optional(),
-  /** 'rr': the primary hands out connections; 'none': the kernel does. @default 'rr' */
-  schedulingPolicy: z.enum(['rr', 'none']).optional(),
-  /** Checked over HTTP after each roll; a failure rolls back. @default none */
-  healthCheck: z
-    .strictObject({
-      /** Path to GET on 127.0.0.1:port; any 2xx passes. @default '/' */
-      path: z.string().startsWith('/').optional(),
-      /** Retries until this has passed. 100-600000. @default 10000 */
-      timeoutMs: z.number().int().min(100).max(600_000).optional(),
-    })
-    .optional(),
-});
+export const appSchema = z
+  .strictObject({
+    entry: z.string().min(1).optional().meta({ description: "Entry file, relative to the release dir (a manifest's `entry` wins)." }),
+    port: positive(65_535).meta({ description: 'Port the app listens on; workers get it as `PORT` (and the release as `APP_VERSION`).' }),
+    workers: z
+      .union([z.literal('auto'), positive(256)])
+      .optional()
+      .meta({ description: 'Workers to run; `auto` = `os.availableParallelism()`.' }),
+    env: z.record(z.string(), z.string()).optional().meta({ description: 'Extra environment of the workers.' }),
+    user: z
+      .union([z.string().min(1), z.number().int().min(0)])
+      .optional()
+      .meta({ description: 'Run the workers as this user (name or id); the agent must be root for this.', defaultNote: "the agent's own" }),
+    group: z
+      .union([z.string().min(1), z.number().int().min(0)])
+      .optional()
+      .meta({ description: 'Run the workers as this group (name or id).', defaultNote: "the agent's own" }),
+    readiness: z
+      .enum(['listening', 'message'])
+      .optional()
+      .meta({ description: "When a new worker is ready: once it listens, or once the app calls `process.send('ready')`." }),
+    startTimeoutMs: z.number().int().min(100).max(600_000).optional().meta({ description: 'A new worker must be ready within this.' }),
+    shutdownTimeoutMs: ms(600_000)
+      .optional()
+      .meta({ description: 'A retired worker must exit within this, or gets SIGTERM (SIGKILL 5 s later).' }),
+    maxSurge: positive(256)
+      .optional()
+      .meta({ description: 'New workers started at once during a roll; as many as `app.workers` replaces them all in one step.' }),
+    drainPreload: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Inject the drain preload (keep-alive and WebSocket draining, see *Draining without resets*).' }),
+    idleGraceMs: ms(60_000).optional().meta({ description: 'Idle keep-alive sockets of a draining worker close after this.' }),
+    wsCloseWindowMs: ms(600_000).optional().meta({ description: 'WebSocket closes (code 1012) after a roll are spread over this.' }),
+    stableMs: ms(600_000).optional().meta({ description: 'New workers must stay up this long after a roll, or it is undone.' }),
+    schedulingPolicy: z
+      .enum(['rr', 'none'])
+      .optional()
+      .meta({ description: '`rr`: the primary hands out connections; `none`: the kernel does.' }),
+    healthCheck: z
+      .strictObject({
+        path: z.string().startsWith('/').optional().meta({ description: 'Path to GET on `127.0.0.1:<app.port>`; any 2xx passes.' }),
+        timeoutMs: z.number().int().min(100).max(600_000).optional().meta({ description: 'Retried until this has passed.' }),
+      })
+      .optional()
+      .meta({ description: 'Checked over HTTP after each roll; a failure rolls back.', defaultNote: 'none (no check)' }),
+  })
+  .meta({ description: 'The app and how its workers are run and replaced.' });
 
 export const configFileSchema = z.strictObject({
-  /** Where releases come from: s3://BUCKET/PREFIX or a directory. */
-  store: z.string().min(1),
+  store: z
+    .string()
+    .min(1)
+    .meta({ description: 'The release store: `s3://BUCKET/PREFIX` or a directory (relative to the config file).' }),
   app: appSchema,
-  /** S3 client settings for an s3:// store (the standard credential chain is used). @default region from AWS_REGION */
   s3: z
     .strictObject({
-      /** AWS region of the bucket. @default AWS_REGION / AWS_DEFAULT_REGION */
-      region: z.string().min(1).optional(),
-      /** Endpoint of an S3-compatible server, e.g. http://127.0.0.1:9000. @default AWS */
-      endpoint: z.string().url().optional(),
-      /** Path-style URLs (bucket in the path), for S3-compatible servers. @default false */
-      forcePathStyle: z.boolean().optional(),
+      region: z.string().min(1).optional().meta({ description: 'AWS region of the bucket.', defaultNote: '`AWS_REGION` / `AWS_DEFAULT_REGION`' }),
+      endpoint: z
+        .string()
+        .url()
+        .optional()
+        .meta({ description: 'Endpoint of an S3-compatible server, e.g. `http://127.0.0.1:9000`.', defaultNote: "AWS's own" }),
+      forcePathStyle: z
+        .boolean()
+        .optional()
+        .meta({ description: 'Path-style URLs (the bucket in the path), for S3-compatible servers.', defaultNote: 'false (the SDK\'s)' }),
     })
-    .optional(),
-  /** Seconds between heartbeat status reports (instances/<id>.json). 1000-3600000. @default 30000 */
-  heartbeatMs: z.number().int().min(1000).max(3_600_000).optional(),
-  /** Where unpacked releases, `current` and state.json live. @default '/var/lib/deploy-agent' */
-  releasesDir: z.string().min(1).optional(),
-  /** Unpacked releases kept on disk (the running and the previous one are never removed). 2-100. @default 5 */
-  keep: z.number().int().min(2).max(100).optional(),
-  /** How often desired.json is read (a local store is also watched). 100-3600000. @default 5000 */
-  pollIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
+    .optional()
+    .meta({ description: 'S3 client settings for an `s3://` store (the standard AWS credential chain applies).', defaultNote: 'AWS defaults' }),
+  heartbeatMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .optional()
+    .meta({ description: 'How often the agent rewrites its status report `instances/<id>.json`, besides on every step.' }),
+  releasesDir: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Where unpacked releases, `current` and `state.json` live (relative to the config file).' }),
+  keep: z
+    .number()
+    .int()
+    .min(2)
+    .max(100)
+    .optional()
+    .meta({ description: 'Unpacked releases kept on disk (the running and the previous one are never removed).' }),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .optional()
+    .meta({ description: 'How often `desired.json` is read (±20 % jitter; a local store is also watched).' }),
   limits: z
     .strictObject({
-      /** @default 1 GiB */ maxArtifactBytes: z.number().int().min(1).optional(),
-      /** @default 4 GiB */ maxUnpackedBytes: z.number().int().min(1).optional(),
-      /** @default 200000 */ maxFiles: z.number().int().min(1).optional(),
+      maxArtifactBytes: z.number().int().min(1).optional().meta({ description: 'Compressed artifact size cap.' }),
+      maxUnpackedBytes: z.number().int().min(1).optional().meta({ description: 'Unpacked size cap.' }),
+      maxFiles: z.number().int().min(1).optional().meta({ description: 'Entry count cap.' }),
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'Caps on what a release may unpack to; a bigger one is refused whole.' }),
   loadBalancer: z
     .strictObject({
-      /** The ALB target groups this instance is registered in (instance targets). */
-      targetGroupArns: z.array(z.string().startsWith('arn:')).min(1),
-      /** Port the instance is registered on. 1-65535. @default app.port */
-      port: z.number().int().min(1).max(65_535).optional(),
-      /** Instances of the fleet out of service at once. 1-1000. @default 1 */
-      maxUnavailable: z.number().int().min(1).max(1000).optional(),
-      /** ELBv2 API endpoint (tests point it at an emulator). @default AWS's own */
-      endpoint: z.string().url().optional(),
-      /** @default the region in the first target group ARN */
-      region: z.string().min(1).optional(),
-      /** A deregistered instance waits at most this long to drain. 0-3600000. @default the target groups' longest deregistration_delay.timeout_seconds (+ 2 polls), else 300000 */
-      drainTimeoutMs: ms(3_600_000).optional(),
-      /** Done draining as soon as no connection is left open (not only when the ALB reports the target gone). @default true */
-      earlyDrain: z.boolean().optional(),
-      /** Early drain: no open connection for this long counts as drained. 0-60000. @default 1000 */
-      drainQuietMs: ms(60_000).optional(),
-      /** A registered instance must be `healthy` in every target group within this. 1000-3600000. @default 300000 */
-      healthyTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
-      /** How often DescribeTargetHealth is called while draining or registering. 100-60000. @default 2000 */
-      pollIntervalMs: z.number().int().min(100).max(60_000).optional(),
-      /** New workers started at once during a service-out roll (no traffic then). 1-256. @default all workers */
-      maxSurge: positive(256).optional(),
-      /** Lease of a service-out slot (renewed every third of it); how long a dead agent's slot blocks the fleet. 10000-3600000. @default 300000 */
-      slotLeaseMs: z.number().int().min(10_000).max(3_600_000).optional(),
-      /** How long a service-out deploy waits for a free slot before it fails with SLOT_TIMEOUT. 1000-86400000. @default 1800000 */
-      slotWaitTimeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
+      targetGroupArns: z
+        .array(z.string().startsWith('arn:'))
+        .min(1)
+        .meta({ description: 'The ALB target groups this instance is registered in (instance targets).' }),
+      port: positive(65_535).optional().meta({ description: 'Port the instance is registered on.', defaultNote: '`app.port`' }),
+      maxUnavailable: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .meta({ description: 'Instances of the fleet out of service at once (service-out slots).' }),
+      endpoint: z
+        .string()
+        .url()
+        .optional()
+        .meta({ description: 'ELBv2 API endpoint (tests point it at the emulator).', defaultNote: "AWS's own" }),
+      region: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'Region of the ELBv2 API.', defaultNote: 'the region in the first target group ARN' }),
+      drainTimeoutMs: ms(3_600_000)
+        .optional()
+        .meta({
+          description: 'A deregistered instance waits at most this long to drain, then goes on.',
+          defaultNote: "the target groups' longest `deregistration_delay.timeout_seconds` (+ 2 polls), else {default}",
+        }),
+      earlyDrain: z
+        .boolean()
+        .optional()
+        .meta({ description: 'Drained as soon as no connection is left open on the port; `false` waits for the ALB to report the target gone.' }),
+      drainQuietMs: ms(60_000)
+        .optional()
+        .meta({ description: 'Early drain: no open connection for this long (counted once every group reports `draining`).' }),
+      healthyTimeoutMs: z
+        .number()
+        .int()
+        .min(1000)
+        .max(3_600_000)
+        .optional()
+        .meta({ description: 'After RegisterTargets the instance must be `healthy` in every target group within this, or the deploy rolls back.' }),
+      pollIntervalMs: z
+        .number()
+        .int()
+        .min(100)
+        .max(60_000)
+        .optional()
+        .meta({ description: 'How often DescribeTargetHealth is called while draining or registering.' }),
+      maxSurge: positive(256)
+        .optional()
+        .meta({ description: 'New workers started at once during a service-out roll (there is no traffic then).', defaultNote: 'all workers' }),
+      slotLeaseMs: z
+        .number()
+        .int()
+        .min(10_000)
+        .max(3_600_000)
+        .optional()
+        .meta({ description: "Lease of a service-out slot, renewed every third of it: how long a dead agent's slot blocks the fleet." }),
+      slotWaitTimeoutMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .max(86_400_000)
+        .optional()
+        .meta({ description: 'A service-out deploy waits this long for a free slot, then fails with `SLOT_TIMEOUT` naming the holders.' }),
     })
-    .optional(),
-  /** This instance's id; when absent: from EC2 IMDSv2 if a loadBalancer is configured, else the host name. */
-  instanceId: z.string().regex(VERSION_PATTERN, 'an instance id like i-0123456789abcdef0').optional(),
-  /**
-   * Ed25519 public keys (PEM or one-line base64 SPKI, as `deployctl keygen` prints); when set, only
-   * releases signed by one of them deploy (unsigned, badly signed and unknown-key ones are refused).
-   * Several at once for key rotation. @default none (signatures not checked)
-   */
-  trustedKeys: z.array(trustedKeySchema).optional(),
+    .optional()
+    .meta({
+      description: 'The ALB this instance serves behind; setting it turns service-out deploys on.',
+      defaultNote: 'none (rolling deploys only)',
+    }),
+  instanceId: z
+    .string()
+    .regex(VERSION_PATTERN, 'an instance id like i-0123456789abcdef0')
+    .optional()
+    .meta({
+      description: "This instance's id in status reports, slots and targets.",
+      defaultNote: 'the EC2 instance id from IMDSv2 when a `loadBalancer` is configured, else the host name',
+    }),
+  trustedKeys: z
+    .array(trustedKeySchema)
+    .optional()
+    .meta({
+      description:
+        'Ed25519 public keys (PEM or one-line base64 SPKI, as `deployctl keygen` prints); when set, only releases signed by one of them deploy. Several at once for key rotation.',
+      defaultNote: 'none (signatures not checked)',
+    }),
   control: z
     .strictObject({
-      /** Unix socket (mode 0600) of `deploy-agent status|reload|rollback`; relative to the config file's directory. @default '/run/deploy-agent.sock' */
-      socket: z.string().min(1).optional(),
-      /** Prometheus metrics at http://127.0.0.1:metricsPort/metrics. 1-65535. @default off */
-      metricsPort: z.number().int().min(1).max(65_535).optional(),
+      socket: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'Unix socket (mode 0600) of `deploy-agent status|reload|rollback` (relative to the config file).' }),
+      metricsPort: positive(65_535)
+        .optional()
+        .meta({ description: 'Serve Prometheus metrics on `127.0.0.1:<metricsPort>/metrics`.', defaultNote: 'off' }),
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'What a person on the instance and a metrics scraper talk to.' }),
 });
 
 export type AgentConfigFile = z.input<typeof configFileSchema>;

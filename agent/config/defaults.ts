@@ -5,7 +5,8 @@ export const DEFAULT_CONFIG_PATH = '/etc/deploy-agent/config.json';
 
 /**
  * Every default of the agent's configuration, in one place (DESIGN §5). The
- * JSDoc of `AgentConfigFile` repeats them; a unit test keeps the two honest.
+ * README's config reference reads them from here (config-reference.ts); the
+ * schema in config-file.ts never repeats them.
  */
 export const agentDefaults = {
   /** The app section: the supervisor's own defaults (agent/cluster/supervisor-options.ts). */
