@@ -17,6 +17,9 @@ import { withTimeout } from './with-timeout';
  * - a log of every request (operation, key, conditional headers, status);
  * - `failNext(n, status)`: the next n requests get a 500/503 S3 error;
  * - `stop()` / `start()`: an outage and a recovery on the same port, objects kept.
+ * - `stall(match)`: holds the next matching request (before its answer, or
+ *   part-way through its answer's body) until the test lets it go: a slow
+ *   store, at a moment the test chooses.
  *
  * Credentials: fauxqs accepts any, but the SDK's chain must find some (and
  * must not go on to ask EC2's metadata service), so starting a server sets
@@ -37,6 +40,12 @@ export interface S3Server {
   clearRequests(): void;
   /** Answers the next `count` requests with `status` and an S3 error body, without handling them. */
   failNext(count: number, status: 500 | 503): void;
+  /**
+   * Holds the next request `match` accepts: before it is answered, or, with
+   * `afterBytes`, after that many bytes of its answer's body were handed out.
+   * `stop()` drops the held connection like every other (and lets the stall go).
+   */
+  stall(match: (request: SeenRequest) => boolean, options?: { readonly afterBytes?: number }): Stall;
   /** Stops listening and drops every connection (an outage). Objects are kept. Idempotent; enough as cleanup. */
   stop(): Promise<void>;
   /** Listens again on the same port. Idempotent. */
@@ -55,6 +64,21 @@ export interface SeenRequest {
   status: number;
 }
 
+/** A held request (see `S3Server.stall`). */
+export interface Stall {
+  /** Resolves once the request is held (its first `afterBytes` handed out). */
+  readonly reached: Promise<void>;
+  /** Lets the request go on. Idempotent. */
+  release(): void;
+}
+
+interface PendingStall extends Stall {
+  readonly match: (request: SeenRequest) => boolean;
+  readonly afterBytes: number | undefined;
+  readonly gate: Promise<void>;
+  arrive(): void;
+}
+
 /** The little of fastify (as fauxqs builds it) that this module uses. */
 interface HookRequest {
   readonly method: string;
@@ -65,6 +89,7 @@ interface HookRequest {
 interface HookReply {
   readonly raw: ServerResponse;
   code(status: number): HookReply;
+  hijack(): HookReply;
   header(name: string, value: string): HookReply;
   send(payload?: string): HookReply;
 }
@@ -75,6 +100,7 @@ interface FauxqsApp {
   inject(options: { method: string; url: string; headers?: Record<string, string> }): Promise<{
     statusCode: number;
     headers: Record<string, unknown>;
+    rawPayload: Buffer;
   }>;
   listen(options: { port: number; host: string }): Promise<string>;
 }
@@ -95,6 +121,7 @@ export async function startS3Server(): Promise<S3Server> {
   const keyLocks = new KeyLocks();
   let requests: SeenRequest[] = [];
   let failures: { count: number; status: 500 | 503 } = { count: 0, status: 503 };
+  let stalls: PendingStall[] = [];
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers[INTERNAL] !== undefined) return;
@@ -109,6 +136,16 @@ export async function startS3Server(): Promise<S3Server> {
   app.addHook('preHandler', async (request, reply) => {
     const entry = seen.get(request.raw);
     if (entry === undefined) return undefined;
+    const stall = stalls.find((candidate) => candidate.match(entry));
+    if (stall !== undefined) {
+      stalls = stalls.filter((candidate) => candidate !== stall);
+      if (stall.afterBytes !== undefined) {
+        const answer = await app.inject({ method: request.method, url: request.url, headers: { ...flatHeaders(request), [INTERNAL]: '1' } });
+        return sendStalled(reply, answer, stall, stall.afterBytes);
+      }
+      stall.arrive();
+      await stall.gate;
+    }
     if (failures.count > 0) {
       failures = { ...failures, count: failures.count - 1 };
       const code = failures.status === 503 ? 'ServiceUnavailable' : 'InternalError';
@@ -131,6 +168,8 @@ export async function startS3Server(): Promise<S3Server> {
     }
     return undefined;
   });
+
+  const held = new Set<PendingStall>();
 
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -155,11 +194,20 @@ export async function startS3Server(): Promise<S3Server> {
     failNext(count, status) {
       failures = { count, status };
     },
+    stall(match, options = {}) {
+      const stall = pendingStall(match, options.afterBytes);
+      stalls.push(stall);
+      held.add(stall);
+      return stall;
+    },
     async stop() {
-      if (!app.server.listening) return;
-      const closed = new Promise<void>((resolve) => app.server.close(() => resolve()));
-      app.server.closeAllConnections();
-      await withTimeout(closed, WAIT_MS, `the S3 test server on port ${port} to close`);
+      const closed = app.server.listening ? new Promise<void>((resolve) => app.server.close(() => resolve())) : undefined;
+      if (closed !== undefined) app.server.closeAllConnections();
+      // Only once their connections are gone: a held request must not get its answer out now.
+      for (const stall of held) stall.release();
+      held.clear();
+      stalls = [];
+      if (closed !== undefined) await withTimeout(closed, WAIT_MS, `the S3 test server on port ${port} to close`);
     },
     async start() {
       if (app.server.listening) return;
@@ -197,6 +245,47 @@ function readJson(dir: string): { exports?: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+function pendingStall(match: (request: SeenRequest) => boolean, afterBytes: number | undefined): PendingStall {
+  let arrive: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return { match, afterBytes, reached, gate, arrive: () => arrive(), release: () => release() };
+}
+
+/**
+ * Writes `answer` (what the server answered internally) itself: the headers and
+ * the first `afterBytes` of the body at once, the rest once the stall is released.
+ */
+function sendStalled(
+  reply: HookReply,
+  answer: { statusCode: number; headers: Record<string, unknown>; rawPayload: Buffer },
+  stall: PendingStall,
+  afterBytes: number,
+): HookReply {
+  reply.hijack();
+  const raw = reply.raw;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (!['connection', 'keep-alive', 'date', 'transfer-encoding'].includes(name) && value !== undefined) headers[name] = String(value);
+  }
+  raw.writeHead(answer.statusCode, headers);
+  raw.write(answer.rawPayload.subarray(0, afterBytes), () => stall.arrive());
+  void stall.gate.then(() => {
+    if (!raw.destroyed) raw.end(answer.rawPayload.subarray(afterBytes));
+  });
+  return reply;
+}
+
+function flatHeaders(request: HookRequest): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const name of Object.keys(request.headers)) {
+    const value = header(request, name);
+    if (value !== undefined) flat[name] = value;
+  }
+  return flat;
 }
 
 /** The S3 operation a path-style request is (the subset fauxqs routes). */
