@@ -11,10 +11,17 @@ export interface SpawnedAgent {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function spawnAgent(configPath: string): SpawnedAgent {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export interface SpawnOptions {
+  /** A command that runs the agent's command line, e.g. `['prlimit', '--fsize=8388608', '--']`. @default none */
+  readonly wrapper?: readonly string[];
+  /** Added to the environment (jest's process.env is not what child processes inherit). @default none */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function spawnAgent(configPath: string, options: SpawnOptions = {}): SpawnedAgent {
+  const command = [...(options.wrapper ?? []), process.execPath, path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath];
+  const [file = process.execPath, ...args] = command;
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: Record<string, unknown>[] = [];
   let partial = '';
   child.stdout?.on('data', (chunk: Buffer) => {
