@@ -11,6 +11,7 @@ import { writeAgentState, type AgentState } from './agent-state';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
+import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -32,6 +33,8 @@ export class Deployer {
   private step: DeployState = 'idle';
   private storeProblem: string | undefined;
   private desiredSeen: string | null = null;
+  /** Set after a transient failure (store unreachable, download cut): when to try again. */
+  private retry: RetryPlan | undefined;
 
   constructor(
     private readonly deps: DeployerDeps,
@@ -52,6 +55,7 @@ export class Deployer {
     if (version === this.state.current && supervisor.running) return;
     const failed = this.state.failed;
     if (failed && failed.version === version && failed.desiredEtag === desired.etag) return;
+    if (!retryDue(this.retry, version, desired.etag, Date.now())) return;
     await this.deploy(desired);
   }
 
@@ -125,6 +129,7 @@ export class Deployer {
         failed: null,
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
+      this.retry = undefined;
       await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.prune(config.keep);
@@ -155,6 +160,8 @@ export class Deployer {
     const servingPrevious = this.deps.supervisor.version === previous && previous !== null;
     // 'rolled-back' only when new workers had started; a refused artifact changed nothing.
     const touchedWorkers = this.step === 'rolling' || this.step === 'validating' || this.step === 'rolling-back';
+    if (!touchedWorkers && isTransientFailure(codeOf(error))) return this.failTransiently(desired, error);
+    this.retry = undefined;
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     this.state = {
       ...this.state,
@@ -172,6 +179,23 @@ export class Deployer {
     this.deps.log.error(
       { version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
       `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
+    );
+  }
+
+  /**
+   * The store or the download failed, not the release: nothing changed on this
+   * instance, nothing is remembered as failed, and the deploy is tried again
+   * after a backoff (retry-backoff.ts).
+   */
+  private async failTransiently(desired: Versioned<DesiredState>, error: unknown): Promise<void> {
+    const version = desired.value.version;
+    this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
+    if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
+    await this.to('idle', null);
+    const serving = this.deps.supervisor.version ?? null;
+    this.deps.log.error(
+      { version, code: codeOf(error), err: describeError(error), serving, attempt: this.retry.attempts, retryInMs: this.retry.delayMs },
+      `deploy of ${version} failed; ${serving ?? 'nothing'} keeps serving; trying again in ${Math.ceil(this.retry.delayMs / 1000)} s`,
     );
   }
 
