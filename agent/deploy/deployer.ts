@@ -209,13 +209,26 @@ export class Deployer {
     }
   }
 
+  /**
+   * Moves to `next` and records it in state.json. A step forward is not taken
+   * unless it is recorded (STATE_WRITE_FAILED, e.g. a full disk); rolling back
+   * and coming to rest always happen, recorded or not, so a failure can never
+   * leave the deploy half-way (the running release and `current` are the truth).
+   */
   private async to(next: DeployState, target: string | null): Promise<void> {
     this.step = transition(this.step, next);
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
-    await writeAgentState(this.deps.dirs.stateFile, this.state);
     this.deps.onChange?.(this.state);
+    try {
+      await writeAgentState(this.deps.dirs.stateFile, this.state);
+    } catch (error) {
+      const failure = new DeployError('STATE_WRITE_FAILED', `cannot write ${this.deps.dirs.stateFile}: ${describeError(error)}; free disk space there`, { cause: error });
+      if (next !== 'rolling-back' && next !== 'idle') throw failure;
+      this.deps.log.error({ step: next, code: failure.code, err: failure.message }, `state.json not updated (step ${next}); carrying on`);
+    }
   }
+
 }
 
 function rollFailed(result: RollResult): DeployError {
