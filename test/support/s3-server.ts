@@ -2,7 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { S3Options } from '../../agent/store/s3-options';
+import { sendStalled, StallQueue, type Stall } from './s3-stalls';
 import { withTimeout } from './with-timeout';
+
+export type { Stall } from './s3-stalls';
 
 /**
  * A real S3-protocol server for tests: fauxqs (in-memory SNS/SQS/S3), started
@@ -64,21 +67,6 @@ export interface SeenRequest {
   status: number;
 }
 
-/** A held request (see `S3Server.stall`). */
-export interface Stall {
-  /** Resolves once the request is held (its first `afterBytes` handed out). */
-  readonly reached: Promise<void>;
-  /** Lets the request go on. Idempotent. */
-  release(): void;
-}
-
-interface PendingStall extends Stall {
-  readonly match: (request: SeenRequest) => boolean;
-  readonly afterBytes: number | undefined;
-  readonly gate: Promise<void>;
-  arrive(): void;
-}
-
 /** The little of fastify (as fauxqs builds it) that this module uses. */
 interface HookRequest {
   readonly method: string;
@@ -121,7 +109,7 @@ export async function startS3Server(): Promise<S3Server> {
   const keyLocks = new KeyLocks();
   let requests: SeenRequest[] = [];
   let failures: { count: number; status: 500 | 503 } = { count: 0, status: 503 };
-  let stalls: PendingStall[] = [];
+  const stalls = new StallQueue();
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers[INTERNAL] !== undefined) return;
@@ -136,12 +124,12 @@ export async function startS3Server(): Promise<S3Server> {
   app.addHook('preHandler', async (request, reply) => {
     const entry = seen.get(request.raw);
     if (entry === undefined) return undefined;
-    const stall = stalls.find((candidate) => candidate.match(entry));
+    const stall = stalls.take(entry);
     if (stall !== undefined) {
-      stalls = stalls.filter((candidate) => candidate !== stall);
       if (stall.afterBytes !== undefined) {
         const answer = await app.inject({ method: request.method, url: request.url, headers: { ...flatHeaders(request), [INTERNAL]: '1' } });
-        return sendStalled(reply, answer, stall, stall.afterBytes);
+        sendStalled(reply.hijack().raw, answer, stall, stall.afterBytes);
+        return reply;
       }
       stall.arrive();
       await stall.gate;
@@ -169,8 +157,6 @@ export async function startS3Server(): Promise<S3Server> {
     return undefined;
   });
 
-  const held = new Set<PendingStall>();
-
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the S3 test server has no TCP address');
@@ -195,18 +181,13 @@ export async function startS3Server(): Promise<S3Server> {
       failures = { count, status };
     },
     stall(match, options = {}) {
-      const stall = pendingStall(match, options.afterBytes);
-      stalls.push(stall);
-      held.add(stall);
-      return stall;
+      return stalls.add(match, options.afterBytes);
     },
     async stop() {
       const closed = app.server.listening ? new Promise<void>((resolve) => app.server.close(() => resolve())) : undefined;
       if (closed !== undefined) app.server.closeAllConnections();
       // Only once their connections are gone: a held request must not get its answer out now.
-      for (const stall of held) stall.release();
-      held.clear();
-      stalls = [];
+      stalls.releaseAll();
       if (closed !== undefined) await withTimeout(closed, WAIT_MS, `the S3 test server on port ${port} to close`);
     },
     async start() {
@@ -245,38 +226,6 @@ function readJson(dir: string): { exports?: unknown } | undefined {
   } catch {
     return undefined;
   }
-}
-
-function pendingStall(match: (request: SeenRequest) => boolean, afterBytes: number | undefined): PendingStall {
-  let arrive: () => void = () => undefined;
-  let release: () => void = () => undefined;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  return { match, afterBytes, reached, gate, arrive: () => arrive(), release: () => release() };
-}
-
-/**
- * Writes `answer` (what the server answered internally) itself: the headers and
- * the first `afterBytes` of the body at once, the rest once the stall is released.
- */
-function sendStalled(
-  reply: HookReply,
-  answer: { statusCode: number; headers: Record<string, unknown>; rawPayload: Buffer },
-  stall: PendingStall,
-  afterBytes: number,
-): HookReply {
-  reply.hijack();
-  const raw = reply.raw;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (!['connection', 'keep-alive', 'date', 'transfer-encoding'].includes(name) && value !== undefined) headers[name] = String(value);
-  }
-  raw.writeHead(answer.statusCode, headers);
-  raw.write(answer.rawPayload.subarray(0, afterBytes), () => stall.arrive());
-  void stall.gate.then(() => {
-    if (!raw.destroyed) raw.end(answer.rawPayload.subarray(afterBytes));
-  });
-  return reply;
 }
 
 function flatHeaders(request: HookRequest): Record<string, string> {
