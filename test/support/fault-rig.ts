@@ -101,7 +101,7 @@ export async function startFaultRig(s3: S3Server, overrides: AgentConfigOverride
     },
     sourceOf,
     spawn(options = {}) {
-      const agent = spawnAgent(configPath, { ...options, env: { ...S3_TEST_ENV, ...options.env } });
+      const agent = spawnAgent(configPath, S3_TEST_ENV, options);
       agents.push(agent);
       return agent;
     },

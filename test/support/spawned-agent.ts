@@ -14,14 +14,21 @@ export interface SpawnedAgent {
 export interface SpawnOptions {
   /** A command that runs the agent's command line, e.g. `['prlimit', '--fsize=8388608', '--']`. @default none */
   readonly wrapper?: readonly string[];
-  /** Added to the environment (jest's process.env is not what child processes inherit). @default none */
-  readonly env?: Readonly<Record<string, string>>;
 }
 
-export function spawnAgent(configPath: string, options: SpawnOptions = {}): SpawnedAgent {
-  const command = [...(options.wrapper ?? []), process.execPath, path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath];
-  const [file = process.execPath, ...args] = command;
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+/** `env` is added to this process's environment (e.g. AWS credentials for an emulator). */
+export function spawnAgent(configPath: string, env: Record<string, string> = {}, options: SpawnOptions = {}): SpawnedAgent {
+  const [file = process.execPath, ...args] = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    path.join(repoRoot(), 'dist', 'agent', 'main.js'),
+    '--config',
+    configPath,
+  ];
+  const child = spawn(file, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const logs: Record<string, unknown>[] = [];
   let partial = '';
   child.stdout?.on('data', (chunk: Buffer) => {
