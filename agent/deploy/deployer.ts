@@ -219,7 +219,6 @@ export class Deployer {
     this.step = transition(this.step, next);
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
-    this.deps.onChange?.(this.state);
     try {
       await writeAgentState(this.deps.dirs.stateFile, this.state);
     } catch (error) {
@@ -227,6 +226,8 @@ export class Deployer {
       if (next !== 'rolling-back' && next !== 'idle') throw failure;
       this.deps.log.error({ step: next, code: failure.code, err: failure.message }, `state.json not updated (step ${next}); carrying on`);
     }
+    // After the write: a report never runs ahead of state.json.
+    this.deps.onChange?.(this.state);
   }
 
 }
