@@ -1,7 +1,6 @@
 import { startFaultRig, type FaultRig } from '../support/fault-rig';
 import { incompleteReleases, readStateFile, releaseVersions, tempLeftovers, currentVersion } from '../support/release-invariants';
 import { startS3Server, type S3Server } from '../support/s3-server';
-import { reportsLive } from '../support/agent-harness';
 import { fileSizeLimit, mountTmpfs, smallDisk, type SmallDisk } from '../support/small-disk';
 import { servedVersion, type SpawnedAgent } from '../support/spawned-agent';
 import { waitUntil } from '../support/with-timeout';
@@ -120,7 +119,7 @@ describe('the releases dir filling up during an unpack', () => {
       agent = r.spawn();
     }
     await r.push('v3');
-    await waitUntil(async () => reportsLive(await r.report(), 'v3'), 30_000, 'the status report to say v3 is live');
+    await r.converged('v3', 30_000);
     expect(await servedVersion(r.port)).toBe('v3');
     expect(readStateFile(r.releasesDir)).toMatchObject({ state: 'idle', current: 'v3', previous: 'v1' });
   });

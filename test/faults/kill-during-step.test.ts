@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { reportsLive } from '../support/agent-harness';
 import { BootGate } from '../support/boot-gate';
 import { startFaultRig, type FaultRig } from '../support/fault-rig';
 import { childProcesses, holdsFd, isGone, portIsFree, type ProcessRef } from '../support/process-tree';
@@ -70,7 +69,7 @@ describe('deploy-agent SIGKILLed inside a deploy step', () => {
     await waitUntil(async () => (first = await servedVersion(r.port)) !== undefined, SERVES_WITHIN_MS, 'the restarted agent to serve');
     expect(['v1', 'v2']).toContain(first);
     whenServing();
-    await waitUntil(async () => reportsLive(await r.report(), 'v2'), CONVERGES_WITHIN_MS, 'the status report to say v2 is live');
+    await r.converged('v2', CONVERGES_WITHIN_MS);
     expect(await servedVersion(r.port)).toBe('v2');
     expect(tempLeftovers(r.releasesDir)).toEqual([]);
     expect(await incompleteReleases(r.releasesDir, r.sourceOf)).toEqual([]);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { reportsLive } from '../support/agent-harness';
 import { startFaultRig, type FaultRig } from '../support/fault-rig';
 import { currentVersion, incompleteReleases, readStateFile, releaseVersions, tempLeftovers } from '../support/release-invariants';
 import { startS3Server, type S3Server } from '../support/s3-server';
@@ -68,7 +67,7 @@ describe('the S3 store going away under a running agent', () => {
     await s3.start();
     await waitUntil(() => agent.logs.some((l) => l.msg === 'release store readable again'), FAILURE_SEEN_WITHIN_MS, 'the agent to read the store again');
     await r.push('v2');
-    await waitUntil(async () => reportsLive(await r.report(), 'v2'), CONVERGES_WITHIN_MS, 'the status report to say v2 is live');
+    await r.converged('v2', CONVERGES_WITHIN_MS);
     expect(await servedVersion(r.port)).toBe('v2');
     expect(count(agent, OUTAGE_LOG)).toBe(1);
   });
@@ -95,7 +94,7 @@ describe('the S3 store going away under a running agent', () => {
     expect(count(agent, OUTAGE_LOG)).toBeLessThanOrEqual(1);
 
     await s3.start();
-    await waitUntil(async () => reportsLive(await r.report(), 'v2'), CONVERGES_WITHIN_MS, 'the status report to say v2 is live');
+    await r.converged('v2', CONVERGES_WITHIN_MS);
     expect(await servedVersion(r.port)).toBe('v2');
     expect(await incompleteReleases(r.releasesDir, r.sourceOf)).toEqual([]);
     expect(currentVersion(r.releasesDir)).toBe('v2');
@@ -117,7 +116,7 @@ describe('the S3 store going away under a running agent', () => {
     expect(failed()).toMatchObject({ code: 'STORE_UNAVAILABLE', serving: 'v1', attempt: 1 });
     expect(readStateFile(r.releasesDir)).toMatchObject({ state: 'idle', current: 'v1', failed: null });
     await s3.start();
-    await waitUntil(async () => reportsLive(await r.report(), 'v2'), CONVERGES_WITHIN_MS, 'the status report to say v2 is live');
+    await r.converged('v2', CONVERGES_WITHIN_MS);
     expect(readStateFile(r.releasesDir)).toMatchObject({ state: 'idle', current: 'v2', failed: null });
   });
 });

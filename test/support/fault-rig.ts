@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AgentConfigFile } from '../../agent/config/config-file';
 import { instanceStatusSchema, type InstanceStatus } from '../../agent/store/documents';
+import { reportsLive } from './agent-harness';
 import { runCli } from './cli-harness';
 import { makeFixtureRelease } from './fixture-releases';
 import { freePort } from './free-port';
 import { childProcesses, isGone, killIfRunning, type ProcessRef } from './process-tree';
+import { readStateFile } from './release-invariants';
 import type { S3Server } from './s3-server';
 import { spawnAgent, type SpawnedAgent, type SpawnOptions } from './spawned-agent';
 import { waitUntil, withTimeout } from './with-timeout';
@@ -35,6 +37,8 @@ export interface FaultRig {
   kill(agent: SpawnedAgent): Promise<ProcessRef[]>;
   /** This instance's report, read with `deployctl status --json`; undefined before the first. */
   report(): Promise<InstanceStatus | undefined>;
+  /** Resolves once the report says `version` is live and state.json has come to rest on it. */
+  converged(version: string, timeoutMs: number): Promise<void>;
   /** Kills every agent it started (and any worker left behind), removes the temp dir (after `beforeRemove`, e.g. an unmount). */
   close(beforeRemove?: () => void): Promise<void>;
 }
@@ -83,6 +87,14 @@ export async function startFaultRig(s3: S3Server, overrides: AgentConfigOverride
     return children;
   };
 
+  const report = async (): Promise<InstanceStatus | undefined> => {
+    const run = await runCli(['status', '--json', '--store', storeUrl], { cwd: work, env: cliEnv });
+    if (run.code !== 0) throw new Error(`deployctl status failed: ${run.stderr}`);
+    const { instances } = JSON.parse(run.stdout) as { instances: unknown[] };
+    const mine = instances.map((i) => instanceStatusSchema.parse(i)).find((i) => i.instanceId === instanceId);
+    return mine;
+  };
+
   return {
     work,
     storeUrl,
@@ -106,12 +118,13 @@ export async function startFaultRig(s3: S3Server, overrides: AgentConfigOverride
       return agent;
     },
     kill,
-    async report() {
-      const run = await runCli(['status', '--json', '--store', storeUrl], { cwd: work, env: cliEnv });
-      if (run.code !== 0) throw new Error(`deployctl status failed: ${run.stderr}`);
-      const { instances } = JSON.parse(run.stdout) as { instances: unknown[] };
-      const mine = instances.map((i) => instanceStatusSchema.parse(i)).find((i) => i.instanceId === instanceId);
-      return mine;
+    report,
+    async converged(version, timeoutMs) {
+      const atRest = (): boolean => {
+        const state = readStateFile(releasesDir);
+        return state.state === 'idle' && state.current === version;
+      };
+      await waitUntil(async () => reportsLive(await report(), version) && atRest(), timeoutMs, `the report and state.json to say ${version} is live`);
     },
     async close(beforeRemove) {
       for (const agent of agents.splice(0)) await kill(agent);
