@@ -101,7 +101,12 @@ export class Agent {
     const current = await this.dirs.current();
     const fixed = { ...state, current: current ?? null, state: 'idle', target: null };
     if (state.state !== 'idle') log.warn({ step: state.state, version: state.target }, `the last run stopped during ${state.state}; starting over from current`);
-    await writeAgentState(this.dirs.stateFile, fixed);
+    try {
+      await writeAgentState(this.dirs.stateFile, fixed);
+    } catch (error) {
+      // A full disk must not keep the app down: serving current needs no new file.
+      log.error({ file: this.dirs.stateFile, code: 'STATE_WRITE_FAILED', err: describeError(error) }, 'cannot write state.json; serving current anyway');
+    }
     this.endpoints.resumeFrom(fixed);
     const instanceId = await resolveInstanceId(this.config);
     const loadBalancer = this.config.loadBalancer;

@@ -23,6 +23,8 @@
  *   listening; 'service-resume' undoes it. 'count-connections' is answered
  *   over IPC with the sockets open on the app port, which tells the agent
  *   when the instance has drained.
+ * - Should the supervisor die (SIGKILL, OOM) while the worker drains, the worker
+ *   exits at once instead of waiting for a kill that will never come.
  *
  * It is the one place where deployctl patches node (http(s).Server emit and
  * closeIdleConnections); plain JavaScript, so any app can load it. Its words
@@ -225,12 +227,25 @@ function listenToControlPipe(fd) {
   }
   pipe.unref();
   pipe.on('error', () => undefined);
+  pipe.on('close', onSupervisorGone);
   let buffered = '';
   pipe.on('data', (chunk) => {
     const lines = (buffered + chunk.toString()).split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) onControl(line);
   });
+}
+
+/**
+ * The supervisor holds the other end of the control pipe, so it closing means
+ * the supervisor is gone. Node's cluster exits a worker whose primary dies, but
+ * not one the primary had already asked to disconnect (a retired worker): that
+ * one waited for the supervisor to kill it after its shutdown timeout, and an
+ * app that owns its shutdown (or holds connections) would live on, orphaned,
+ * past any restart of the agent. It leaves now, as the cluster's own workers do.
+ */
+function onSupervisorGone() {
+  if (draining) process.exit(crashed ? 1 : 0);
 }
 
 /** @param {string} line */

@@ -15,6 +15,7 @@ import type { ReleaseDirs } from './release-dirs';
 import { rollFailed } from './roll-failed';
 import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
+import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -42,6 +43,8 @@ export class Deployer {
   private touchedWorkers = false;
   private storeProblem: string | undefined;
   private desiredSeen: string | null = null;
+  /** Set after a transient failure (store unreachable, download cut): when to try again. */
+  private retry: RetryPlan | undefined;
 
   constructor(
     private readonly deps: DeployerDeps,
@@ -62,6 +65,7 @@ export class Deployer {
     if (version === this.state.current && supervisor.running) return;
     const failed = this.state.failed;
     if (failed && failed.version === version && failed.desiredEtag === desired.etag) return;
+    if (!retryDue(this.retry, version, desired.etag, Date.now())) return;
     await this.deploy(desired);
   }
 
@@ -149,6 +153,7 @@ export class Deployer {
         failed: null,
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
+      this.retry = undefined;
       await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.prune(config.keep);
@@ -195,6 +200,8 @@ export class Deployer {
     const servingPrevious = this.deps.supervisor.version === previous && previous !== null;
     // 'rolled-back' only when new workers had started; a refused artifact changed nothing.
     const touchedWorkers = this.touchedWorkers;
+    if (!touchedWorkers && isTransientFailure(codeOf(error))) return this.failTransiently(desired, error);
+    this.retry = undefined;
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     // A deploy cut short by the agent's stop is tried again after the restart.
     const interrupted = this.deps.signal?.aborted === true;
@@ -217,6 +224,23 @@ export class Deployer {
     );
   }
 
+  /**
+   * The store or the download failed, not the release: nothing changed on this
+   * instance, nothing is remembered as failed, and the deploy is tried again
+   * after a backoff (retry-backoff.ts).
+   */
+  private async failTransiently(desired: Versioned<DesiredState>, error: unknown): Promise<void> {
+    const version = desired.value.version;
+    this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
+    if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
+    await this.to('idle', null);
+    const serving = this.deps.supervisor.version ?? null;
+    this.deps.log.error(
+      { version, code: codeOf(error), err: describeError(error), serving, attempt: this.retry.attempts, retryInMs: this.retry.delayMs },
+      `deploy of ${version} failed; ${serving ?? 'nothing'} keeps serving; trying again in ${Math.ceil(this.retry.delayMs / 1000)} s`,
+    );
+  }
+
   private async prune(keep: number): Promise<void> {
     const protect = new Set([this.state.current, this.state.previous].filter((v): v is string => v !== null));
     try {
@@ -227,14 +251,28 @@ export class Deployer {
     }
   }
 
+  /**
+   * Moves to `next` and records it in state.json. A step forward is not taken
+   * unless it is recorded (STATE_WRITE_FAILED, e.g. a full disk); rolling back
+   * and coming to rest always happen, recorded or not, so a failure can never
+   * leave the deploy half-way (the running release and `current` are the truth).
+   */
   private async to(next: DeployState, target: string | null): Promise<void> {
     this.step = transition(this.step, next);
     if (next === 'rolling') this.touchedWorkers = true;
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
-    await writeAgentState(this.deps.dirs.stateFile, this.state);
+    try {
+      await writeAgentState(this.deps.dirs.stateFile, this.state);
+    } catch (error) {
+      const failure = new DeployError('STATE_WRITE_FAILED', `cannot write ${this.deps.dirs.stateFile}: ${describeError(error)}; free disk space there`, { cause: error });
+      if (next !== 'rolling-back' && next !== 'idle') throw failure;
+      this.deps.log.error({ step: next, code: failure.code, err: failure.message }, `state.json not updated (step ${next}); carrying on`);
+    }
+    // After the write: a report never runs ahead of state.json.
     this.deps.onChange?.(this.state);
   }
+
 }
 
 function codeOf(error: unknown): string {

@@ -2,7 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { S3Options } from '../../agent/store/s3-options';
+import { sendStalled, StallQueue, type Stall } from './s3-stalls';
 import { withTimeout } from './with-timeout';
+
+export type { Stall } from './s3-stalls';
 
 /**
  * A real S3-protocol server for tests: fauxqs (in-memory SNS/SQS/S3), started
@@ -17,6 +20,9 @@ import { withTimeout } from './with-timeout';
  * - a log of every request (operation, key, conditional headers, status);
  * - `failNext(n, status)`: the next n requests get a 500/503 S3 error;
  * - `stop()` / `start()`: an outage and a recovery on the same port, objects kept.
+ * - `stall(match)`: holds the next matching request (before its answer, or
+ *   part-way through its answer's body) until the test lets it go: a slow
+ *   store, at a moment the test chooses.
  *
  * Credentials: fauxqs accepts any, but the SDK's chain must find some (and
  * must not go on to ask EC2's metadata service), so starting a server sets
@@ -37,6 +43,12 @@ export interface S3Server {
   clearRequests(): void;
   /** Answers the next `count` requests with `status` and an S3 error body, without handling them. */
   failNext(count: number, status: 500 | 503): void;
+  /**
+   * Holds the next request `match` accepts: before it is answered, or, with
+   * `afterBytes`, after that many bytes of its answer's body were handed out.
+   * `stop()` drops the held connection like every other (and lets the stall go).
+   */
+  stall(match: (request: SeenRequest) => boolean, options?: { readonly afterBytes?: number }): Stall;
   /** Stops listening and drops every connection (an outage). Objects are kept. Idempotent; enough as cleanup. */
   stop(): Promise<void>;
   /** Listens again on the same port. Idempotent. */
@@ -65,6 +77,7 @@ interface HookRequest {
 interface HookReply {
   readonly raw: ServerResponse;
   code(status: number): HookReply;
+  hijack(): HookReply;
   header(name: string, value: string): HookReply;
   send(payload?: string): HookReply;
 }
@@ -75,6 +88,7 @@ interface FauxqsApp {
   inject(options: { method: string; url: string; headers?: Record<string, string> }): Promise<{
     statusCode: number;
     headers: Record<string, unknown>;
+    rawPayload: Buffer;
   }>;
   listen(options: { port: number; host: string }): Promise<string>;
 }
@@ -95,6 +109,7 @@ export async function startS3Server(): Promise<S3Server> {
   const keyLocks = new KeyLocks();
   let requests: SeenRequest[] = [];
   let failures: { count: number; status: 500 | 503 } = { count: 0, status: 503 };
+  const stalls = new StallQueue();
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers[INTERNAL] !== undefined) return;
@@ -109,6 +124,16 @@ export async function startS3Server(): Promise<S3Server> {
   app.addHook('preHandler', async (request, reply) => {
     const entry = seen.get(request.raw);
     if (entry === undefined) return undefined;
+    const stall = stalls.take(entry);
+    if (stall !== undefined) {
+      if (stall.afterBytes !== undefined) {
+        const answer = await app.inject({ method: request.method, url: request.url, headers: { ...flatHeaders(request), [INTERNAL]: '1' } });
+        sendStalled(reply.hijack().raw, answer, stall, stall.afterBytes);
+        return reply;
+      }
+      stall.arrive();
+      await stall.gate;
+    }
     if (failures.count > 0) {
       failures = { ...failures, count: failures.count - 1 };
       const code = failures.status === 503 ? 'ServiceUnavailable' : 'InternalError';
@@ -155,11 +180,15 @@ export async function startS3Server(): Promise<S3Server> {
     failNext(count, status) {
       failures = { count, status };
     },
+    stall(match, options = {}) {
+      return stalls.add(match, options.afterBytes);
+    },
     async stop() {
-      if (!app.server.listening) return;
-      const closed = new Promise<void>((resolve) => app.server.close(() => resolve()));
-      app.server.closeAllConnections();
-      await withTimeout(closed, WAIT_MS, `the S3 test server on port ${port} to close`);
+      const closed = app.server.listening ? new Promise<void>((resolve) => app.server.close(() => resolve())) : undefined;
+      if (closed !== undefined) app.server.closeAllConnections();
+      // Only once their connections are gone: a held request must not get its answer out now.
+      stalls.releaseAll();
+      if (closed !== undefined) await withTimeout(closed, WAIT_MS, `the S3 test server on port ${port} to close`);
     },
     async start() {
       if (app.server.listening) return;
@@ -197,6 +226,15 @@ function readJson(dir: string): { exports?: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+function flatHeaders(request: HookRequest): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const name of Object.keys(request.headers)) {
+    const value = header(request, name);
+    if (value !== undefined) flat[name] = value;
+  }
+  return flat;
 }
 
 /** The S3 operation a path-style request is (the subset fauxqs routes). */

@@ -11,9 +11,21 @@ export interface SpawnedAgent {
   kill(signal?: NodeJS.Signals): void;
 }
 
+export interface SpawnOptions {
+  /** A command that runs the agent's command line, e.g. `['prlimit', '--fsize=8388608', '--']`. @default none */
+  readonly wrapper?: readonly string[];
+}
+
 /** `env` is added to this process's environment (e.g. AWS credentials for an emulator). */
-export function spawnAgent(configPath: string, env: Record<string, string> = {}): SpawnedAgent {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--config', configPath], {
+export function spawnAgent(configPath: string, env: Record<string, string> = {}, options: SpawnOptions = {}): SpawnedAgent {
+  const [file = process.execPath, ...args] = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    path.join(repoRoot(), 'dist', 'agent', 'main.js'),
+    '--config',
+    configPath,
+  ];
+  const child = spawn(file, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server, type S3Server } from '../../support/s3-server';
+import { waitUntil, withTimeout } from '../../support/with-timeout';
 
 /**
  * The conditional-write hook of the S3 test server (fauxqs itself ignores
@@ -92,5 +93,70 @@ describe('S3 test server: conditional writes', () => {
       expect.objectContaining({ key: 'a.json', ifNoneMatch: '*', status: 200 }),
       expect.objectContaining({ key: 'a.json', ifNoneMatch: '*', status: 412 }),
     ]);
+  });
+});
+
+/** The stall hook: a slow store at a moment the test picks, then an outage or a recovery. */
+describe('S3 test server: stalls', () => {
+  const bucket = 'stalls';
+  const body = Buffer.alloc(256 * 1024, 7);
+  let server: S3Server;
+  let client: S3Client;
+  beforeEach(async () => {
+    server = await startS3Server();
+    await server.bucket(bucket);
+    client = new S3Client({ ...server.options, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'blob', Body: body }));
+  });
+  afterEach(async () => {
+    client.destroy();
+    await server.stop();
+  });
+
+  const isBlob = (r: { operation: string; key: string }) => r.operation === 'GetObject' && r.key === 'blob';
+
+  it('holds a request before its answer until released, and lets the next one through', async () => {
+    const stall = server.stall(isBlob);
+    let answered = false;
+    const held = client.send(new GetObjectCommand({ Bucket: bucket, Key: 'blob' })).then(async (out) => {
+      answered = true;
+      return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+    });
+    await withTimeout(stall.reached, 5_000, 'the request to be held');
+    const next = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'blob' }));
+    expect((await next.Body?.transformToByteArray())?.length).toBe(body.length);
+    expect(answered).toBe(false);
+    stall.release();
+    expect((await withTimeout(held, 5_000, 'the released answer')).equals(body)).toBe(true);
+  });
+
+  it('hands out the first bytes of a body and the rest once released', async () => {
+    const stall = server.stall(isBlob, { afterBytes: 1000 });
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'blob' }));
+    expect(out.ContentLength).toBe(body.length);
+    const stream = out.Body as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => stream.once('end', resolve));
+    await withTimeout(stall.reached, 5_000, 'the first 1000 bytes to be handed out');
+    await waitUntil(() => Buffer.concat(chunks).length === 1000, 5_000, 'the first 1000 bytes to arrive');
+    stall.release();
+    await withTimeout(ended, 5_000, 'the rest of the body');
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it('cuts a held body when the server stops (an outage mid-download)', async () => {
+    const stall = server.stall(isBlob, { afterBytes: 1000 });
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'blob' }));
+    const stream = out.Body as NodeJS.ReadableStream;
+    const failed = new Promise<unknown>((resolve) => {
+      stream.once('error', resolve);
+      stream.once('end', () => resolve(undefined));
+    });
+    stream.resume();
+    await withTimeout(stall.reached, 5_000, 'the first 1000 bytes to be handed out');
+    await server.stop();
+    // An error from node's own realm (not jest's), so matched by shape.
+    expect(await withTimeout(failed, 5_000, 'the body to fail')).toMatchObject({ message: expect.stringMatching(/aborted|reset|closed/i) });
   });
 });

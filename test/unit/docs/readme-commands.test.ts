@@ -42,7 +42,7 @@ const PROOFS: Readonly<Record<string, Proof>> = {
   'deployctl prune --keep 10 --dry-run': RUN_HERE,
   'deploy-agent --config /etc/deploy-agent/config.json': {
     runBy: [
-      { file: 'test/support/spawned-agent.ts', contains: "'main.js'), '--config', configPath]" },
+      { file: 'test/support/spawned-agent.ts', contains: "'main.js'),\n    '--config',\n    configPath," },
       { file: 'test/integration/agent/lifecycle/restart-after-kill.test.ts', contains: 'spawnAgent(' },
     ],
   },
