@@ -64,6 +64,7 @@ export async function startFaultRig(s3: S3Server, overrides: AgentConfigOverride
     store: storeUrl,
     s3: s3.options,
     releasesDir,
+    control: { socket: path.join(work, 'agent.sock') },
     instanceId,
     pollIntervalMs: 200,
     heartbeatMs: 1000,

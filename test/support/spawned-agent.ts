@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -18,6 +19,7 @@ export interface SpawnOptions {
 
 /** `env` is added to this process's environment (e.g. AWS credentials for an emulator). */
 export function spawnAgent(configPath: string, env: Record<string, string> = {}, options: SpawnOptions = {}): SpawnedAgent {
+  assertOwnControlSocket(configPath);
   const [file = process.execPath, ...args] = [
     ...(options.wrapper ?? []),
     process.execPath,
@@ -67,4 +69,15 @@ export function servedVersion(port: number): Promise<string | undefined> {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
+}
+
+/**
+ * Agents started by tests run side by side: each needs a control socket of its
+ * own, or the second one on the default /run/deploy-agent.sock refuses to start.
+ */
+function assertOwnControlSocket(configPath: string): void {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { control?: { socket?: unknown } };
+  if (typeof config.control?.socket !== 'string') {
+    throw new Error(`${configPath} has no control.socket: give each test agent its own (e.g. path.join(work, 'agent.sock'))`);
+  }
 }
