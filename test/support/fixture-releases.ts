@@ -18,6 +18,8 @@ export interface FixtureReleaseOptions {
   readonly requestMs?: number;
   /** Crash on boot only where PORT is this (one instance of a fleet). */
   readonly crashOnPort?: number;
+  /** GET /health answers 503 until this file exists. */
+  readonly healthGate?: string;
 }
 
 /** The repository root, found from this file both as source and as compiled dist/. */

@@ -8,14 +8,18 @@ import { createElbv2Emulator, type Elbv2Emulator, type TargetGroupOptions } from
 import { waitForTargetState } from './elbv2/wait-for-target';
 import { makeFixtureRelease, type FixtureReleaseOptions } from './fixture-releases';
 import { freePort } from './free-port';
+import { childProcesses, isGone, killIfRunning, type ProcessRef } from './process-tree';
 import { spawnAgent, type SpawnedAgent } from './spawned-agent';
-import { withTimeout } from './with-timeout';
+import { waitUntil, withTimeout } from './with-timeout';
 
 /** One instance of the fleet: a real deploy-agent process with its own app port and instance id. */
 export interface FleetInstance {
   readonly id: string;
   readonly port: number;
   readonly agent: SpawnedAgent;
+  /** The agent's releasesDir (releases/, current, state.json). */
+  readonly releasesDir: string;
+  readonly configPath: string;
 }
 
 export interface ServiceOutFleetOptions {
@@ -42,8 +46,15 @@ export interface ServiceOutFleet {
   readonly arn: string;
   /** An SDK client of the emulator, for the test's own calls. */
   readonly client: ElasticLoadBalancingV2Client;
+  /** Live: `restart` replaces an instance's entry (same index) with its new agent. */
   readonly instances: readonly FleetInstance[];
   readonly ids: readonly string[];
+  /** The instance `id` (throws when there is none). */
+  instance(id: string): FleetInstance;
+  /** SIGKILLs the agent of `id`; resolves, once it has exited, with its children at the moment of the kill. */
+  kill(id: string): Promise<ProcessRef[]>;
+  /** Starts a new agent for `id` on the same config and disk. */
+  restart(id: string): FleetInstance;
   /** `deployctl push <version> --dir <fixture> [--strategy …] [--wait]` in-process. */
   push(version: string, options?: { fixture?: FixtureReleaseOptions; strategy?: 'rolling' | 'service-out'; wait?: boolean }): Promise<CliRun>;
   /** The last log lines of every agent (for a failing test's message). */
@@ -66,6 +77,8 @@ export async function startServiceOutFleet(options: ServiceOutFleetOptions): Pro
   const emulator = await withTimeout(createElbv2Emulator({ registrationMs: 100 }), 5000, 'emulator start');
   const client = elbv2Client(emulator.endpoint);
   const instances: FleetInstance[] = [];
+  /** Children of killed agents: none may outlive the fleet, whatever a test asserted. */
+  const orphans: ProcessRef[] = [];
   const push: ServiceOutFleet['push'] = async (version, pushOptions = {}) => {
     const dir = makeFixtureRelease(path.join(work, 'src'), version, { bootMs: 100, ...pushOptions.fixture }).dir;
     const args = ['push', version, '--dir', dir, '--store', store, ...(pushOptions.strategy ? ['--strategy', pushOptions.strategy] : [])];
@@ -80,6 +93,7 @@ export async function startServiceOutFleet(options: ServiceOutFleetOptions): Pro
         await withTimeout(instance.agent.exited, 5_000, `agent ${instance.id} to be killed`);
       }),
     );
+    await waitUntil(() => orphans.every(isGone), 10_000, 'the workers of killed agents to exit').catch(() => orphans.forEach(killIfRunning));
     client.destroy();
     await withTimeout(emulator.stop(), 5000, 'emulator stop');
     rmSync(work, { recursive: true, force: true });
@@ -126,12 +140,31 @@ export async function startServiceOutFleet(options: ServiceOutFleetOptions): Pro
           },
         }),
       );
-      instances.push({ id, port, agent: spawnAgent(configPath, { ...emulatorAgentEnv }) });
+      instances.push({ id, port, releasesDir: path.join(work, `agent-${i}`), configPath, agent: spawnAgent(configPath, { ...emulatorAgentEnv }) });
     }
     for (const instance of instances) await waitForTargetState(client, arn, instance.id, 'healthy', 30_000);
     const logTail = (lines = 15): string =>
       instances.map((i) => `--- ${i.id}\n${i.agent.logs.slice(-lines).map((l) => JSON.stringify(l)).join('\n')}`).join('\n');
-    return { work, store, emulator, arn, client, instances, ids: instances.map((i) => i.id), push, logTail, stop };
+    const instance = (id: string): FleetInstance => {
+      const found = instances.find((i) => i.id === id);
+      if (!found) throw new Error(`no instance ${id} in the fleet (${instances.map((i) => i.id).join(', ')})`);
+      return found;
+    };
+    const kill = async (id: string): Promise<ProcessRef[]> => {
+      const { agent } = instance(id);
+      const children = agent.child.pid === undefined ? [] : childProcesses(agent.child.pid);
+      orphans.push(...children);
+      agent.kill('SIGKILL');
+      await withTimeout(agent.exited, 10_000, `agent ${id} to exit after SIGKILL`);
+      return children;
+    };
+    const restart = (id: string): FleetInstance => {
+      const old = instance(id);
+      const next = { ...old, agent: spawnAgent(old.configPath, { ...emulatorAgentEnv }) };
+      instances[instances.indexOf(old)] = next;
+      return next;
+    };
+    return { work, store, emulator, arn, client, instances, ids: instances.map((i) => i.id), instance, kill, restart, push, logTail, stop };
   } catch (error) {
     await stop();
     throw error;

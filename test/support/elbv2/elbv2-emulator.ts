@@ -1,5 +1,6 @@
 import type { ActionContext } from './api-actions';
 import { startApiServer, type ApiRequest } from './api-server';
+import type { ApiOutage, OutageSpec } from './api-outage';
 import { FaultInjector, type FaultSpec } from './fault-injector';
 import { ListenerProxy } from './listener-proxy';
 import type { TargetGroup } from './target-group';
@@ -9,6 +10,7 @@ import type { TimelineEvent } from './timeline';
 
 export type { ApiRequest } from './api-server';
 export type { FaultSpec } from './fault-injector';
+export type { ApiOutage, OutageSpec } from './api-outage';
 export type { TargetGroupOptions } from './target-group-config';
 export type { TargetReason, TargetState } from './target-state';
 export { maxOutOfService, type OutOfServiceWindow, type TimelineEvent } from './timeline';
@@ -49,6 +51,8 @@ export interface Elbv2Emulator {
   readonly timeline: readonly TimelineEvent[];
   /** Fails the next matching API requests; see FaultSpec. Calls queue up. */
   injectFaults(spec: FaultSpec): void;
+  /** Fails every API request, throttling and 5xx in turn, for `forMs` from the first (see OutageSpec). */
+  startOutage(spec: OutageSpec): ApiOutage;
   /** Every API request answered, oldest first (a live array). */
   readonly requests: readonly ApiRequest[];
   /** Open listener connections (pinned client connections and WebSocket tunnels) to one target. */
@@ -99,6 +103,9 @@ export async function createElbv2Emulator(options: Elbv2EmulatorOptions = {}): P
     },
     injectFaults(spec) {
       faults.inject(spec);
+    },
+    startOutage(spec) {
+      return faults.startOutage(spec);
     },
     connectionsTo(targetGroupArn, targetId, port) {
       const group = registry.get(targetGroupArn);

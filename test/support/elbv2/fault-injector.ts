@@ -1,4 +1,5 @@
 import { Elbv2ApiError } from './api-error';
+import { Outage, type ApiOutage, type OutageSpec } from './api-outage';
 
 /** Faults for the next matching API requests. Throttles come first, then server errors. */
 export interface FaultSpec {
@@ -29,9 +30,17 @@ const serverError = (status: 500 | 503) => (): Elbv2ApiError =>
         500,
       );
 
-/** A queue of injected faults, consumed in order by the requests they match. */
+/** A queue of injected faults, consumed in order by the requests they match; outages come first. */
 export class FaultInjector {
   private readonly pending: Pending[] = [];
+  private outages: Outage[] = [];
+
+  /** Fails every request for a while (see OutageSpec). */
+  startOutage(spec: OutageSpec): ApiOutage {
+    const outage = new Outage(spec);
+    this.outages.push(outage);
+    return outage;
+  }
 
   inject(spec: FaultSpec): void {
     const counts = [spec.throttle ?? 0, spec.serverError ?? 0];
@@ -47,6 +56,11 @@ export class FaultInjector {
 
   /** The fault for a request with this action, if one is pending (and consumes it). */
   take(action: string): Elbv2ApiError | undefined {
+    this.outages = this.outages.filter((o) => !o.over);
+    for (const outage of this.outages) {
+      const failure = outage.take(action, Date.now());
+      if (failure) return failure;
+    }
     const index = this.pending.findIndex((p) => p.action === undefined || p.action === action);
     const entry = this.pending[index];
     if (!entry) return undefined;

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { elbv2Client } from '../../../support/elbv2/elbv2-client';
 import { createElbv2Emulator, type Elbv2Emulator } from '../../../support/elbv2/elbv2-emulator';
-import { withTimeout } from '../../../support/with-timeout';
+import { waitUntil, withTimeout } from '../../../support/with-timeout';
 
 describe('ELBv2 emulator: AWS Query wire protocol', () => {
   let emulator: Elbv2Emulator;
@@ -120,6 +120,32 @@ describe('ELBv2 emulator: AWS Query wire protocol', () => {
     expect(recovered.$metadata.attempts).toBe(2);
     expect(error).toMatchObject({ name: 'InternalFailure', $fault: 'server', $metadata: { attempts: 3 } });
     expect(emulator.requests.map((r) => r.status)).toEqual([503, 200, 500, 500, 500]);
+  });
+
+  it('fails every request of an outage from its first RegisterTargets, throttling and 5xx in turn, until forMs has passed', async () => {
+    const outage = emulator.startOutage({ forMs: 3000, beginsWith: 'RegisterTargets' });
+    await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    expect(outage.endsAt).toBeUndefined();
+
+    const failed: unknown = await withTimeout(
+      client.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: 'i-a', Port: 8081 }] })).catch((err: unknown) => err),
+      10_000,
+      'RegisterTargets in the outage',
+    );
+    const began = await outage.began;
+    await waitUntil(() => Date.now() >= (outage.endsAt ?? Infinity), 5000, 'the outage to end');
+    const after = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+
+    expect(outage.endsAt).toBe(began + 3000);
+    expect(failed).toMatchObject({ $metadata: { attempts: 3 } });
+    expect(emulator.requests.map((r) => [r.action, r.status])).toEqual([
+      ['DescribeTargetHealth', 200],
+      ['RegisterTargets', 400],
+      ['RegisterTargets', 500],
+      ['RegisterTargets', 503],
+      ['DescribeTargetHealth', 200],
+    ]);
+    expect(after.TargetHealthDescriptions).toEqual([]);
   });
 
   it('refuses an unknown action with InvalidAction', async () => {
