@@ -88,7 +88,7 @@ async function recover(deps: ServiceOutDeps, previous: Release | undefined, erro
   } catch (putBackError) {
     log.error(
       { err: describeError(putBackError) },
-      `${id}:${port} is NOT back in service after the failed deploy: ${describeError(putBackError)}; the slot is given back, check the instance`,
+      `${id}:${port} is NOT back in service after the failed deploy: ${describeError(putBackError)}; trying again at the next poll`,
     );
   }
 }

@@ -28,8 +28,6 @@ export interface LoadBalancerMembershipDeps {
 export class LoadBalancerMembership {
   readonly traffic: ServiceTraffic;
   readonly slots: SlotGate;
-  /** RegisterTargets was done since the workers started serving. */
-  private registered = false;
 
   constructor(private readonly deps: LoadBalancerMembershipDeps) {
     const { openServiceTraffic } = require('./open-service-traffic') as typeof import('./open-service-traffic');
@@ -40,15 +38,15 @@ export class LoadBalancerMembership {
   }
 
   /**
-   * Once the workers serve, registers the instance in its target groups (a
-   * no-op when it already is; service-out deploys register on their own). A
-   * failure is logged and tried again at the next call.
+   * Between deploys, once the workers serve: registers the instance in its
+   * target groups unless it is known to be in service (false after the start,
+   * and after a deploy that could not put it back). A failure is logged and
+   * tried again at the next call.
    */
   async registerOnce(): Promise<void> {
-    if (this.registered || !this.deps.supervisor.running) return;
+    if (this.traffic.inService || !this.deps.supervisor.running) return;
     try {
       await this.traffic.register();
-      this.registered = true;
     } catch (error) {
       this.deps.log.error({ err: describeError(error) }, 'cannot register this instance in its target groups; trying again at the next poll');
     }

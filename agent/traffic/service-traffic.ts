@@ -31,7 +31,19 @@ export interface ServiceTrafficDeps {
  * service-out deploy and the graceful stop are made of these two.
  */
 export class ServiceTraffic {
+  /** RegisterTargets succeeded, and no DeregisterTargets was sent since. */
+  private registered = false;
+
   constructor(private readonly deps: ServiceTrafficDeps) {}
+
+  /**
+   * True once RegisterTargets succeeded, until the next take-out starts: false
+   * at start, and after a deploy that could not put the instance back (the
+   * agent registers it again at its next poll).
+   */
+  get inService(): boolean {
+    return this.registered;
+  }
 
   get target(): { readonly id: string; readonly port: number } {
     return this.deps.registry.target;
@@ -45,6 +57,7 @@ export class ServiceTraffic {
   async takeOut(options: { readonly signal?: AbortSignal; readonly capMs?: number } = {}): Promise<DrainResult> {
     const { registry, workers, log } = this.deps;
     const config = this.deps.config();
+    this.registered = false; // even a DeregisterTargets that fails may have been applied
     await registry.deregister();
     workers.enterServiceDrain();
     const timeoutMs = Math.min(await this.drainTimeoutMs(config), options.capMs ?? Number.POSITIVE_INFINITY);
@@ -78,6 +91,7 @@ export class ServiceTraffic {
   async register(): Promise<void> {
     const { registry, log } = this.deps;
     await registry.register();
+    this.registered = true;
     log.info({}, `registered ${registry.target.id}:${registry.target.port} in ${registry.targetGroupArns.length} target group(s)`);
   }
 
@@ -86,6 +100,7 @@ export class ServiceTraffic {
     const { registry, log } = this.deps;
     const config = this.deps.config();
     await registry.register();
+    this.registered = true;
     log.info({ timeoutMs: config.healthyTimeoutMs }, `registered ${registry.target.id}:${registry.target.port}; waiting until healthy`);
     const healthyMs = await waitUntilHealthy({
       registry,

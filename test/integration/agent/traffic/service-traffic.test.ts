@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { ServiceDrain } from '../../../../agent/cluster/service-drain';
 import { createLogger } from '../../../../agent/log/logger';
-import { createElbv2Client } from '../../../../agent/traffic/elbv2-client';
+import { createElbv2Client, ELBV2_MAX_ATTEMPTS } from '../../../../agent/traffic/elbv2-client';
 import { Elbv2TargetRegistry } from '../../../../agent/traffic/elbv2-target-registry';
 import { openConnectionsOf } from '../../../../agent/traffic/open-connections';
 import { ServiceTraffic } from '../../../../agent/traffic/service-traffic';
@@ -125,5 +125,20 @@ describe('taking an instance out of the load balancer and back', () => {
     const healthyMs = await withTimeout(traffic.putBack(), 20_000, 'the instance to be healthy again');
     expect(healthyMs).toBeGreaterThanOrEqual(0);
     expect((await registry.describe()).map((h) => h.state)).toEqual(['healthy']);
+  });
+
+  it('counts the instance in service only once RegisterTargets succeeded since the last take-out', async () => {
+    expect(traffic.inService).toBe(false); // as at the agent's start: nobody knows
+    await traffic.register();
+    expect(traffic.inService).toBe(true);
+    await traffic.takeOut();
+    expect(traffic.inService).toBe(false);
+    traffic.resumeWorkers();
+    emulator.injectFaults({ action: 'RegisterTargets', serverError: ELBV2_MAX_ATTEMPTS });
+
+    await expect(traffic.putBack()).rejects.toMatchObject({ code: 'ELB_CALL_FAILED' });
+    expect(traffic.inService).toBe(false);
+    await withTimeout(traffic.putBack(), 20_000, 'the instance to be healthy again');
+    expect(traffic.inService).toBe(true);
   });
 });
