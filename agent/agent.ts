@@ -161,7 +161,7 @@ export class Agent {
         this.again = false;
         try {
           await deployer.converge();
-          if (!this.stopping) await this.membership?.registerOnce();
+          if (!this.stopping) await this.membership?.registerOnce(this.stopSignal.signal);
         } catch (error) {
           this.deps.log.error({ err: describeError(error) }, 'unexpected error while converging');
         }

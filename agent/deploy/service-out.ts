@@ -31,8 +31,10 @@ export interface ServiceOutDeps {
  *   → give the slot back.
  *
  * Any failure: rolling-back (previous release, register again, wait healthy),
- * the slot given back, and the error rethrown for the deployer to record. An
- * instance with nothing running yet takes no slot: it is not in service.
+ * the slot given back, and the error rethrown for the deployer to record; when
+ * the instance cannot be registered again, the slot is kept (and renewed)
+ * until the agent registers it at a later poll. An instance with nothing running yet
+ * takes no slot: it is not in service.
  */
 export async function deployServiceOut(deps: ServiceOutDeps, release: Release, previous: Release | undefined): Promise<void> {
   if (!deps.supervisor.running) return firstStart(deps, release);
@@ -53,7 +55,11 @@ export async function deployServiceOut(deps: ServiceOutDeps, release: Release, p
     await recover(deps, previous, error);
     throw error;
   } finally {
-    await slot.release();
+    // Out of service still (a failed put-back): the slot keeps counting this instance until the
+    // agent registers it again between deploys (LoadBalancerMembership.registerOnce). A stopping
+    // agent gives it back: its stop deregisters, and a stopped instance must not hold the fleet up.
+    if (traffic.inService || signal.aborted) await slot.release();
+    else slot.keep();
   }
 }
 

@@ -28,6 +28,8 @@ export interface LoadBalancerMembershipDeps {
 export class LoadBalancerMembership {
   readonly traffic: ServiceTraffic;
   readonly slots: SlotGate;
+  /** Why the last registration failed (logged once per change). */
+  private problem: string | undefined;
 
   constructor(private readonly deps: LoadBalancerMembershipDeps) {
     const { openServiceTraffic } = require('./open-service-traffic') as typeof import('./open-service-traffic');
@@ -40,16 +42,32 @@ export class LoadBalancerMembership {
   /**
    * Between deploys, once the workers serve: registers the instance in its
    * target groups unless it is known to be in service (false after the start,
-   * and after a deploy that could not put it back). A failure is logged and
-   * tried again at the next call.
+   * and after a deploy that could not put it back). While this instance holds
+   * a service-out slot (a deploy kept it, or a killed run left it), it is out
+   * of service on that slot's account: it is put back (and healthy) first,
+   * then the slot is given back. A failed registration is logged (once per
+   * change of error) and tried again at the next call.
    */
-  async registerOnce(): Promise<void> {
+  async registerOnce(signal?: AbortSignal): Promise<void> {
     if (this.traffic.inService || !this.deps.supervisor.running) return;
+    const { log } = this.deps;
+    const held = await this.slots.held().catch((error: unknown) => {
+      log.warn({ err: describeError(error) }, 'cannot read the service-out slots; any this instance held in an earlier run frees itself when its lease ends');
+      return [];
+    });
     try {
-      await this.traffic.register();
+      if (held.length === 0) await this.traffic.register();
+      else await this.traffic.putBack(signal ? { signal } : {});
+      this.problem = undefined;
     } catch (error) {
-      this.deps.log.error({ err: describeError(error) }, 'cannot register this instance in its target groups; trying again at the next poll');
+      const problem = describeError(error);
+      // Registered but not healthy in time: the load balancer keeps checking it; nothing to try again.
+      if (this.traffic.inService) log.error({ err: problem }, 'registered this instance, but it is not healthy; giving its service-out slot back');
+      else if (problem !== this.problem) log.error({ err: problem }, 'cannot register this instance in its target groups; trying again at every poll');
+      this.problem = problem;
+      if (!this.traffic.inService) return;
     }
+    await this.slots.giveBack(held);
   }
 
   /** Graceful stop: deregister and drain (early) first, within `capMs`; never throws. */

@@ -1,4 +1,6 @@
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LocalSlots } from '../../../../agent/store/local-slots';
+import { ELBV2_MAX_ATTEMPTS } from '../../../../agent/traffic/elbv2-client';
 import { readInstanceReport } from '../../../support/agent-harness';
 import { startHttpTarget, type HttpTarget } from '../../../support/elbv2/http-target';
 import { waitForTargetState } from '../../../support/elbv2/wait-for-target';
@@ -7,7 +9,7 @@ import { startServiceOutFleet, type ServiceOutFleet } from '../../../support/ser
 import { servedVersion } from '../../../support/spawned-agent';
 import { waitUntil } from '../../../support/with-timeout';
 
-describe('a service-out deploy the load balancer never sees healthy', () => {
+describe('a service-out deploy that cannot put the instance back in service', () => {
   let fleet: ServiceOutFleet | undefined;
   let neighbour: HttpTarget | undefined;
   afterEach(async () => {
@@ -39,5 +41,30 @@ describe('a service-out deploy the load balancer never sees healthy', () => {
     } finally {
       await load.stop();
     }
+  });
+
+  it('keeps its slot while RegisterTargets keeps failing after a rollback, and registers the instance at a later poll, then gives the slot back', async () => {
+    fleet = await startServiceOutFleet({ instances: 1, loadBalancer: { slotLeaseMs: 120_000 } });
+    const instance = fleet.instances[0];
+    if (!instance) throw new Error('one instance expected');
+    // The deploy's RegisterTargets and the rollback's: every try of both fails (the next one, at a later poll, goes through).
+    fleet.emulator.injectFaults({ action: 'RegisterTargets', serverError: 2 * ELBV2_MAX_ATTEMPTS, serverErrorStatus: 503 });
+
+    const push = await fleet.push('v2', { strategy: 'service-out', wait: true });
+
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toMatch(new RegExp(`${instance.id} \\(rolled-back: RegisterTargets of ${instance.id}:${instance.port} in target group fleet failed: ServiceUnavailable`));
+    await waitForTargetState(fleet.client, fleet.arn, instance.id, 'healthy', 20_000);
+    const store = fleet.store;
+    await waitUntil(async () => (await new LocalSlots(store, store).listSlots()).length === 0, 10_000, 'the slot to be given back');
+    const said = instance.agent.logs.map((l) => String(l.msg));
+    const kept = said.findIndex((m) => m.startsWith('keeping service-out slot locks/slot-0.json'));
+    const registered = said.findIndex((m) => m.startsWith(`registered ${instance.id}:${instance.port}; waiting until healthy`));
+    const givenBack = said.findIndex((m) => m === 'gave back service-out slot locks/slot-0.json: this instance is in service again');
+    expect(kept).toBeGreaterThan(-1);
+    expect(registered).toBeGreaterThan(kept);
+    expect(givenBack).toBeGreaterThan(registered);
+    expect(readInstanceReport(fleet.store, instance.id)).toMatchObject({ running: 'v1', state: 'idle', lastDeploy: { version: 'v2', result: 'rolled-back', errorCode: 'ELB_CALL_FAILED' } });
+    expect(await servedVersion(instance.port)).toBe('v1');
   });
 });
