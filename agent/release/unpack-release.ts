@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { EntryExtractor } from './entry-extractor';
+import { EntryWriteQueue } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
 import { VERSION_PATTERN } from '../store/version-name';
 import {
@@ -63,12 +64,16 @@ export interface UnpackedRelease {
 }
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** Inflated bytes per gunzip output chunk: fewer thread-pool round trips than zlib's 16 KiB. */
+const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Verifies and unpacks one release artifact into `releasesDir/<version>`: source → size + sha256
- * → gunzip → node-tar Parser → checked, one-entry-at-a-time writer, inside a private temp dir
- * that is fsynced and renamed into place only when everything checked out. On any failure the
- * temp dir is removed and an UnpackError says what was wrong and what to do.
+ * → gunzip → node-tar Parser → every entry checked (EntryExtractor) → its operations run in
+ * order on a writer thread (EntryWriteQueue), inside a private temp dir that is flushed to disk
+ * and renamed into place only when everything checked out and the writer thread is gone. On any
+ * failure the writer thread is stopped, the temp dir removed, and an UnpackError says what was
+ * wrong and what to do.
  */
 export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRelease> {
   let plan: Plan;
@@ -136,72 +141,73 @@ async function extractVerified(
   expected: { sha256: string; size: number },
   limits: UnpackLimits,
 ): Promise<EntryExtractor> {
-  const abort = new AbortController();
-  const extractor = new EntryExtractor({ root: tempDir, limits, signal: abort.signal });
-  // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
-  const hashing = new HashingStream({
-    maxBytes: expected.size,
-    tooLarge: (bytes) =>
-      new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
-  const gunzip = createGunzip();
-  // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
-  // stage to emit an error is where it came from.
-  const origins: ErrorOrigins = new WeakMap();
-  const remember = (stage: 'source' | 'gzip') => (error: unknown) => {
-    if (typeof error === 'object' && error !== null && !origins.has(error)) origins.set(error, stage);
-  };
-  options.source.on('error', remember('source'));
-  gunzip.on('error', remember('gzip'));
-  const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
-
   let failure: UnpackError | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const sink = new TarSink({
-    parser,
-    maxInflatedBytes: maxInflatedBytes(limits),
-    maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
-    settled: async () => {
-      await chain;
-      if (failure !== undefined) throw failure;
-    },
-  });
-  /** Records the first failure, stops entry writers and the pipeline; returns the first failure. */
+  let sink: TarSink | undefined;
+  /** Records the first failure and stops the pipeline; returns the first failure. */
   const fail = (error: UnpackError): UnpackError => {
     if (failure !== undefined) return failure;
     failure = error;
-    abort.abort();
-    sink.destroy(error);
+    sink?.destroy(error);
     return error;
   };
-  parser.on('entry', (entry: ReadEntry) => {
-    chain = chain.then(async () => {
+  const writer = new EntryWriteQueue({ onFailure: (error) => void fail(error) });
+  try {
+    const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
+    // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
+    const hashing = new HashingStream({
+      maxBytes: expected.size,
+      tooLarge: (bytes) =>
+        new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+    // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
+    // stage to emit an error is where it came from.
+    const origins: ErrorOrigins = new WeakMap();
+    const remember = (stage: 'source' | 'gzip') => (error: unknown) => {
+      if (typeof error === 'object' && error !== null && !origins.has(error)) origins.set(error, stage);
+    };
+    options.source.on('error', remember('source'));
+    gunzip.on('error', remember('gzip'));
+    const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
+    sink = new TarSink({
+      parser,
+      maxInflatedBytes: maxInflatedBytes(limits),
+      maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
+      settled: async () => {
+        await writer.flush();
+        if (failure !== undefined) throw failure;
+      },
+    });
+    parser.on('entry', (entry: ReadEntry) => {
       if (failure !== undefined) return;
       try {
-        await extractor.extract(entry);
+        extractor.extract(entry);
       } catch (error: unknown) {
         fail(error instanceof UnpackError ? error : ioError('write an entry', error));
       }
     });
-  });
-  parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
-  parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
+    parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
+    parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
 
-  try {
-    await pipeline(options.source, hashing, gunzip, sink);
-  } catch (error: unknown) {
-    const primary = fail(streamError(error, origins, hashing.bytes === 0));
-    await chain; // let in-flight filesystem work finish before the temp dir is removed
-    throw (primary.code === 'ARTIFACT_TOO_LARGE' ? undefined : artifactMismatch(hashing, expected, primary)) ?? primary;
+    try {
+      await pipeline(options.source, hashing, gunzip, sink);
+    } catch (error: unknown) {
+      const primary = fail(streamError(error, origins, hashing.bytes === 0));
+      throw (primary.code === 'ARTIFACT_TOO_LARGE' ? undefined : artifactMismatch(hashing, expected, primary)) ?? primary;
+    }
+    const mismatch = artifactMismatch(hashing, expected);
+    if (mismatch !== undefined) throw mismatch;
+    if (extractor.entries === 0) {
+      throw new UnpackError('ARTIFACT_CORRUPT', 'the artifact holds no files (its tar has no entries)');
+    }
+    extractor.verifySymlinks();
+    return extractor;
+  } finally {
+    // Once this resolves the writer thread is gone: nothing more lands in tempDir, so it can be
+    // removed (on failure) or flushed and published (on success).
+    await writer.close();
   }
-  const mismatch = artifactMismatch(hashing, expected);
-  if (mismatch !== undefined) throw mismatch;
-  if (extractor.entries === 0) {
-    throw new UnpackError('ARTIFACT_CORRUPT', 'the artifact holds no files (its tar has no entries)');
-  }
-  extractor.verifySymlinks();
-  return extractor;
 }
 
 /**
