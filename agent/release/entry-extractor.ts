@@ -185,9 +185,12 @@ export class EntryExtractor {
 
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
   #ensureDirs(dirSegments: readonly string[], entryPath: string): void {
+    // A parent that exists has every ancestor (ReleaseTree.add), the common case in a tar.
+    if (dirSegments.length === 0 || this.#tree.isDir(dirSegments)) return;
+    let key = '';
     for (let depth = 1; depth <= dirSegments.length; depth++) {
-      const prefix = dirSegments.slice(0, depth);
-      if (!this.#tree.isDir(prefix)) this.#makeDir(prefix, entryPath);
+      key = depth === 1 ? (dirSegments[0] as string) : `${key}/${dirSegments[depth - 1] as string}`;
+      if (!this.#tree.isDirKey(key)) this.#makeDir(dirSegments.slice(0, depth), entryPath);
     }
   }
 

@@ -27,13 +27,20 @@ export class ReleaseTree {
   readonly #exact = new Map<string, TreeNode>();
   /** First node per folded key: two entries share one only when both are plain files. */
   readonly #folded = new Map<string, TreeNode>();
+  /** The last key folded and its fold: checkPlacement then add fold the same key. */
+  #lastFold: { key: string; folded: string } = { key: '', folded: '' };
 
   get size(): number {
     return this.#exact.size;
   }
 
   isDir(segments: readonly string[]): boolean {
-    return this.#exact.get(segments.join('/'))?.kind === 'dir';
+    return this.isDirKey(segments.join('/'));
+  }
+
+  /** isDir for a path already joined with '/'. */
+  isDirKey(key: string): boolean {
+    return this.#exact.get(key)?.kind === 'dir';
   }
 
   /**
@@ -42,8 +49,13 @@ export class ReleaseTree {
    * another after NFC/NFD normalisation or case folding (CVE-2021-37712 / -37701 class).
    */
   checkPlacement(segments: readonly string[], kind: TreeNodeKind): Refusal | undefined {
-    for (let depth = 1; depth < segments.length; depth++) {
-      const key = segments.slice(0, depth).join('/');
+    const parentKey = segments.slice(0, -1).join('/');
+    // Every node's ancestors are exact directories (add() refuses anything else), so when the
+    // parent is one, each ancestor would pass the loop below: skip it.
+    const ancestorsChecked = parentKey === '' || this.isDirKey(parentKey);
+    let key = '';
+    for (let depth = 1; depth < segments.length && !ancestorsChecked; depth++) {
+      key = depth === 1 ? (segments[0] as string) : `${key}/${segments[depth - 1] as string}`;
       const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
       if (node === undefined) continue;
       if (node.kind === 'symlink') {
@@ -56,26 +68,39 @@ export class ReleaseTree {
         return collision(`the directory ${JSON.stringify(key)} differs from the directory ${JSON.stringify(node.key)} only by case or Unicode normalisation`);
       }
     }
-    const key = segments.join('/');
+    key = segments.join('/');
     const same = this.#exact.get(key);
     if (same !== undefined) {
       if (same.kind === 'dir' && kind === 'dir') return undefined;
       const replacing = same.kind === 'symlink' ? 'would replace the symlink' : `would replace the ${same.kind}`;
       return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(same.key)} extracted earlier`);
     }
-    const alike = this.#folded.get(foldPath(key));
+    const alike = this.#folded.get(this.#fold(key));
     if (alike !== undefined && !(alike.kind === 'file' && kind === 'file')) {
       return collision(`the entry's path equals ${JSON.stringify(alike.key)} (a ${alike.kind}) after Unicode normalisation or case folding`);
     }
     return undefined;
   }
 
+  /**
+   * Records a path created. Its parent must be a directory recorded before (or the root):
+   * checkPlacement relies on that.
+   */
   add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target']): void {
     const key = segments.join('/');
+    const parentKey = segments.slice(0, -1).join('/');
+    if (key === '' || (parentKey !== '' && !this.isDirKey(parentKey))) {
+      throw new Error(`ReleaseTree: ${JSON.stringify(key)} added before its parent directory`);
+    }
     const node: TreeNode = target === undefined ? { kind, key } : { kind, key, target };
     this.#exact.set(key, node);
-    const folded = foldPath(key);
+    const folded = this.#fold(key);
     if (!this.#folded.has(folded)) this.#folded.set(folded, node);
+  }
+
+  #fold(key: string): string {
+    if (this.#lastFold.key !== key) this.#lastFold = { key, folded: foldPath(key) };
+    return this.#lastFold.folded;
   }
 
   /**
