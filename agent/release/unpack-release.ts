@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { EntryExtractor } from './entry-extractor';
-import { EntryWriteQueue } from './entry-write-queue';
+import { EntryWriteQueue, MAX_WRITER_THREADS } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
 import { VERSION_PATTERN } from '../store/version-name';
 import {
@@ -50,6 +50,8 @@ export interface UnpackOptions {
   readonly limits?: Partial<UnpackLimits>;
   /** Called with bytes of artifact read so far (for progress/logs). @default none */
   readonly onProgress?: (bytesRead: number) => void;
+  /** Threads that create the entries, each in its own directories. 1-64. @default os.availableParallelism() clamped to 2-4 */
+  readonly writerThreads?: number;
 }
 
 export interface UnpackedRelease {
@@ -122,6 +124,10 @@ async function planUnpack(options: UnpackOptions): Promise<Plan> {
   }
   const expected = checkExpected(options.expected);
   const limits = resolveUnpackLimits(options.limits);
+  const threads = options.writerThreads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS)) {
+    throw new UnpackError('UNPACK_INVALID_OPTIONS', `writerThreads must be an integer 1-${MAX_WRITER_THREADS}, got ${String(threads)}`);
+  }
   if (expected.size > limits.maxArtifactBytes) {
     throw new UnpackError(
       'ARTIFACT_TOO_LARGE',
@@ -150,7 +156,11 @@ async function extractVerified(
     sink?.destroy(error);
     return error;
   };
-  const writer = new EntryWriteQueue({ onFailure: (error) => void fail(error) });
+  const writer = new EntryWriteQueue({
+    root: tempDir,
+    onFailure: (error) => void fail(error),
+    ...(options.writerThreads === undefined ? {} : { threads: options.writerThreads }),
+  });
   try {
     const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
     // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
