@@ -39,9 +39,6 @@ const KINDS: ReadonlyMap<string, EntryKind> = new Map([
 export class EntryExtractor {
   readonly #options: EntryExtractorOptions;
   readonly #tree = new ReleaseTree();
-  /** Every regular file and directory created, for fsync before publishing. */
-  readonly files: string[] = [];
-  readonly dirs: string[] = [];
   #entries = 0;
   #bytes = 0;
 
@@ -112,7 +109,6 @@ export class EntryExtractor {
         this.#count(entryPath);
         this.#bytes += size;
         this.#tree.add(segments, 'file');
-        this.files.push(absolute);
         this.#streamFile(entry, absolute, size, entryPath);
         return;
       }
@@ -138,6 +134,20 @@ export class EntryExtractor {
         return;
       }
     }
+  }
+
+  /**
+   * Absolute paths of every regular file (hardlinks included) and directory created, for a
+   * flush to disk one by one (built on demand: only the fallback of syncTree needs them).
+   */
+  createdPaths(): { files: string[]; dirs: string[] } {
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const { key, kind } of this.#tree.nodes()) {
+      if (kind === 'file') files.push(path.join(this.#options.root, key));
+      else if (kind === 'dir') dirs.push(path.join(this.#options.root, key));
+    }
+    return { files, dirs };
   }
 
   /**
@@ -215,7 +225,6 @@ export class EntryExtractor {
     this.#count(entryPath);
     this.#options.writer.dir(absolute, DIR_MODE);
     this.#tree.add(segments, 'dir');
-    this.dirs.push(absolute);
   }
 }
 

@@ -2,21 +2,32 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ioError } from './release-dir';
 import { UnpackError } from './unpack-error';
-import { WriterShard, type FileOp, type WriteOp } from './writer-shard';
+import {
+  FLAG_CLOSE,
+  FLAG_OPEN,
+  OP_DIR,
+  OP_FILE,
+  OP_LINK,
+  OP_SYMLINK,
+  ARENA_BYTES,
+  WriterShard,
+  type OpKind,
+  type RecordRef,
+} from './writer-shard';
 
 export interface EntryWriteQueueOptions {
   /** The (existing, private) dir every path is created in. */
   readonly root: string;
   /** Called once, with the first failure of a writer thread (UNPACK_IO_FAILED). */
   readonly onFailure: (error: UnpackError) => void;
-  /** Batch arenas (file data) posted and not yet written at most; past it `saturated` is true. @default 8 MiB */
+  /** Batch arenas (file data) posted and not yet written at most; past it `saturated` is true. @default 4 MiB */
   readonly maxInFlightBytes?: number;
   /** Writer threads. @default os.availableParallelism() clamped to 2-4 */
   readonly threads?: number;
 }
 
 const MiB = 1024 * 1024;
-const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * MiB;
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 4 * MiB;
 /** Most writer threads one unpack may start. */
 export const MAX_WRITER_THREADS = 64;
 /** Operations of one batch. */
@@ -24,13 +35,31 @@ const MAX_BATCH_OPS = 1024;
 /** Operation numbers live in an Int32Array shared with the threads. */
 const MAX_OPS = 2 ** 31 - 1;
 
-/** Where the entries of one directory are created: which thread, after which operation. */
+/**
+ * Directories this deep (the root's children and grandchildren: `node_modules/<package>`) start
+ * a subtree of their own on the next thread in turn; deeper ones stay on their parent's thread.
+ * Each thread then works through whole subtrees, and waits for another thread only at a
+ * subtree's first mkdir.
+ */
+const SUBTREE_DEPTH = 2;
+
+/** Where a directory was created and where its entries are created: which thread, after which operation. */
 interface DirPlace {
-  /** The shard that creates this directory's entries. */
+  /** The shard that created the directory and creates everything in it. */
   readonly shard: number;
-  /** The operation that created the directory (-1: the root, which exists) and its shard. */
+  /** The operation that created the directory (-1: the root, which exists). */
   readonly op: number;
-  readonly ranOn: number;
+  /** 0 for the root. */
+  readonly depth: number;
+}
+
+/** The file being streamed: where it goes and its last record (to extend or close). */
+interface OpenFile {
+  readonly path: string;
+  readonly mode: number;
+  readonly place: DirPlace;
+  opened: boolean;
+  last: { readonly op: number; readonly ref: RecordRef } | undefined;
 }
 
 /** The writer threads to start by default: one per core, at least 2 and at most 4. */
@@ -40,12 +69,11 @@ export function defaultWriterThreads(): number {
 
 /**
  * The main thread's side of the entry writer threads (entry-write-worker.js). It takes the
- * operations EntryExtractor checked, in tar order, and hands each directory's entries to one
- * thread (directories round robin), so threads create files side by side in different
- * directories while the main thread keeps reading, inflating and parsing. Order still holds
- * where it matters: a thread runs its operations in order; an operation in a directory another
- * thread created waits (Atomics) until that mkdir is done; a hardlink goes to the thread that
- * created its target. File data is copied into batch arenas; past `maxInFlightBytes` the
+ * operations EntryExtractor checked, in tar order, and hands each subtree (SUBTREE_DEPTH) to one
+ * thread, round robin, so threads create files side by side in different directories while the
+ * main thread keeps reading, inflating and parsing. Order still holds where it matters: a thread
+ * runs its operations in order; an operation in a directory another thread created waits
+ * (Atomics) until that mkdir is done; a hardlink goes to the thread that created its target. File data is copied into batch arenas; past `maxInFlightBytes` the
  * caller pauses its entry until `onDrain`.
  */
 export class EntryWriteQueue {
@@ -55,11 +83,12 @@ export class EntryWriteQueue {
   readonly #dirs = new Map<string, DirPlace>();
   /** Hardlinks made so far and their thread (not their dir's): a link to a link goes there too. */
   readonly #linkShards = new Map<string, number>();
+  /** Shards whose batch being filled holds an operation another shard's posted work waits for. */
+  readonly #awaited = new Set<number>();
   #nextOp = 0;
   #nextDirShard = 1;
-  #file: { readonly path: string; readonly mode: number; readonly place: DirPlace; opened: boolean; last: FileOp | undefined } | undefined;
+  #file: OpenFile | undefined;
   #scheduled = false;
-  #inFlightBytes = 0;
   #drainWaiters: (() => void)[] = [];
   #flushWaiters: { readonly resolve: () => void; readonly reject: (error: UnpackError) => void }[] = [];
   #failure: UnpackError | undefined;
@@ -79,16 +108,16 @@ export class EntryWriteQueue {
       { length: threads },
       (_, shard) =>
         new WriterShard(shard, progress, {
-          done: (bytes) => this.#onDone(bytes),
+          done: () => this.#onDone(),
           failed: (error) => this.#fail(error),
         }),
     );
-    this.#dirs.set(path.resolve(options.root), { shard: 0, op: -1, ranOn: 0 });
+    this.#dirs.set(path.resolve(options.root), { shard: 0, op: -1, depth: 0 });
   }
 
   /** True while more file data is in flight than allowed: pause the producer until `onDrain`. */
   get saturated(): boolean {
-    return this.#inFlightBytes >= this.#maxInFlightBytes;
+    return this.#inFlightBytes() >= this.#maxInFlightBytes;
   }
 
   /** Calls `resume` once in-flight data fell below half the limit (never after a failure). */
@@ -98,22 +127,22 @@ export class EntryWriteQueue {
   }
 
   dir(absolute: string, mode: number): void {
-    const place = this.#placeOf(absolute);
-    const op = this.#push(place.shard, place, { k: 'dir', path: absolute, mode });
-    if (op === undefined) return;
-    const shard = this.#nextDirShard++ % this.#shards.length;
-    this.#dirs.set(absolute, { shard, op: op.i, ranOn: place.shard });
+    const parent = this.#placeOf(absolute);
+    const depth = parent.depth + 1;
+    const shard = depth <= SUBTREE_DEPTH ? this.#nextDirShard++ % this.#shards.length : parent.shard;
+    const op = this.#push(shard, parent, OP_DIR, 0, mode, absolute, '', undefined);
+    if (op !== undefined) this.#dirs.set(absolute, { shard, op: op.op, depth });
   }
 
   symlink(absolute: string, target: string): void {
     const place = this.#placeOf(absolute);
-    this.#push(place.shard, place, { k: 'symlink', path: absolute, target });
+    this.#push(place.shard, place, OP_SYMLINK, 0, 0, absolute, target, undefined);
   }
 
   /** On the thread that created `existingAbsolute` (after it, so it exists), once the link's dir exists. */
   link(absolute: string, existingAbsolute: string): void {
     const shard = this.#linkShards.get(existingAbsolute) ?? this.#placeOf(existingAbsolute).shard;
-    if (this.#push(shard, this.#placeOf(absolute), { k: 'link', path: absolute, target: existingAbsolute }) !== undefined) {
+    if (this.#push(shard, this.#placeOf(absolute), OP_LINK, 0, 0, absolute, existingAbsolute, undefined) !== undefined) {
       this.#linkShards.set(absolute, shard);
     }
   }
@@ -127,27 +156,11 @@ export class EntryWriteQueue {
   fileData(chunk: Buffer): void {
     const file = this.#file;
     if (file === undefined) throw new Error('fileData without fileStart');
-    if (this.#failure !== undefined || this.#closed !== undefined || chunk.length === 0) return;
+    if (chunk.length === 0) return;
     const shard = this.#shards[file.place.shard] as WriterShard;
-    const { arena, off } = shard.reserve(chunk.length);
-    chunk.copy(arena, off);
-    const last = file.last;
-    // Still the batch's last op (so the same arena), right before this data: extend it.
-    if (last !== undefined && shard.ops[shard.ops.length - 1] === last && last.off + last.len === off) {
-      last.len += chunk.length;
-      return;
-    }
-    const op = this.#push(file.place.shard, file.opened ? undefined : file.place, {
-      k: 'file',
-      path: file.path,
-      mode: file.mode,
-      off,
-      len: chunk.length,
-      open: !file.opened,
-      close: false,
-    });
-    file.opened = true;
-    file.last = op?.k === 'file' ? op : undefined;
+    // Right after the file's previous data in the same batch: one record, one write.
+    if (file.last !== undefined && this.#failure === undefined && this.#closed === undefined && shard.extend(file.last.ref, chunk)) return;
+    this.#appendFile(file, chunk, 0);
   }
 
   /** Ends the file started last: mode set exactly, file closed. */
@@ -156,25 +169,20 @@ export class EntryWriteQueue {
     if (file === undefined) throw new Error('fileEnd without fileStart');
     this.#file = undefined;
     const shard = this.#shards[file.place.shard] as WriterShard;
-    if (file.last !== undefined && shard.ops[shard.ops.length - 1] === file.last) {
-      file.last.close = true;
-      return;
-    }
-    this.#push(file.place.shard, file.opened ? undefined : file.place, {
-      k: 'file',
-      path: file.path,
-      mode: file.mode,
-      off: 0,
-      len: 0,
-      open: !file.opened,
-      close: true,
-    });
+    if (file.last !== undefined && this.#failure === undefined && this.#closed === undefined && shard.close(file.last.ref)) return;
+    this.#appendFile(file, undefined, FLAG_CLOSE);
+  }
+
+  #appendFile(file: OpenFile, data: Buffer | undefined, flags: number): void {
+    const open = file.opened ? 0 : FLAG_OPEN;
+    file.last = this.#push(file.place.shard, file.opened ? undefined : file.place, OP_FILE, flags | open, file.mode, file.path, '', data);
+    file.opened = true;
   }
 
   /** Resolves once every queued operation is done; rejects with the first failure. */
   flush(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    this.#sendAll();
+    this.#sendAll(true);
     if (this.#idle()) return Promise.resolve();
     return new Promise((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
   }
@@ -195,43 +203,69 @@ export class EntryWriteQueue {
     return place;
   }
 
-  /** Queues `fields` on `shard`, after the mkdir of `after` (undefined: no wait). */
-  #push(shard: number, after: DirPlace | undefined, fields: DistributiveOmit<WriteOp, 'i' | 'dep' | 'ds'>): WriteOp | undefined {
+  /** Numbers an operation and queues it on `shard`, after the mkdir of `after` (undefined: no wait). */
+  #push(
+    shard: number,
+    after: DirPlace | undefined,
+    kind: OpKind,
+    flags: number,
+    mode: number,
+    absolute: string,
+    target: string,
+    data: Buffer | undefined,
+  ): { readonly op: number; readonly ref: RecordRef } | undefined {
     if (this.#failure !== undefined || this.#closed !== undefined) return undefined;
     if (this.#nextOp >= MAX_OPS) {
       this.#fail(new UnpackError('UNPACK_TOO_MANY_FILES', `the artifact needs more than ${MAX_OPS} filesystem operations`));
       return undefined;
     }
-    const op = { ...fields, i: this.#nextOp++, dep: after?.op ?? -1, ds: after?.ranOn ?? 0 } as WriteOp;
-    const target = this.#shards[shard] as WriterShard;
-    target.ops.push(op);
-    if (target.ops.length >= MAX_BATCH_OPS) {
-      // All shards at once: an operation another thread waits for is never held back.
-      this.#sendAll();
-    } else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.#sendAll();
-      });
-    }
-    return op;
+    const op = this.#nextOp++;
+    // Waiting on another thread's operation that is not even posted: post it next time.
+    if (after !== undefined && after.shard !== shard && this.#shards[after.shard]?.holds(after.op)) this.#awaited.add(after.shard);
+    const writer = this.#shards[shard] as WriterShard;
+    const ref = writer.append({ kind, flags, mode, op, dep: after?.op ?? -1, depShard: after?.shard ?? 0, path: absolute, target, data });
+    if (writer.records >= MAX_BATCH_OPS) this.#sendAll(true);
+    else this.#schedule();
+    return { op, ref };
   }
 
-  #sendAll(): void {
+  /** Once the current burst of parsing is over, posts what should not wait (#sendAll). */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#sendAll(false);
+    });
+  }
+
+  /**
+   * Posts every shard's batch (`all`), or only those worth posting now: a batch holding an
+   * operation another thread waits for (never held back), a batch half full, or any batch for
+   * a thread that is out of work. The others keep filling: fewer, fuller batches, since each
+   * message wakes a thread (on two cores, a context switch).
+   */
+  #sendAll(all: boolean): void {
     if (this.#failure !== undefined || this.#closed !== undefined) return;
-    for (const shard of this.#shards) this.#inFlightBytes += shard.send();
-    // The open file's next chunk goes into a new batch: a new op, which must not re-open it.
-    if (this.#file !== undefined) this.#file.last = undefined;
+    this.#shards.forEach((shard, index) => {
+      if (all || this.#awaited.has(index) || shard.filled >= ARENA_BYTES / 2) shard.send();
+    });
+    this.#awaited.clear();
   }
 
   #idle(): boolean {
     return this.#shards.every((shard) => shard.idle);
   }
 
-  #onDone(bytes: number): void {
-    this.#inFlightBytes -= bytes;
-    if (this.#inFlightBytes < this.#maxInFlightBytes / 2 && this.#drainWaiters.length > 0) {
+  #inFlightBytes(): number {
+    let bytes = 0;
+    for (const shard of this.#shards) bytes += shard.inFlightBytes;
+    return bytes;
+  }
+
+  #onDone(): void {
+    if (this.#shards.some((shard) => shard.records > 0)) this.#schedule();
+    if (this.#drainWaiters.length > 0 && this.#inFlightBytes() < this.#maxInFlightBytes / 2) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       for (const resume of waiters) resume();
@@ -254,5 +288,3 @@ export class EntryWriteQueue {
     this.#options.onFailure(failure);
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -10,15 +10,15 @@
  * files close to what `tar xzf` costs.
  *
  * workerData: {shard, progress}: this thread's number, and a SharedArrayBuffer of Int32:
- *   progress[s]       the number of the last operation thread s finished (-1: none yet)
- *   progress[length-1] 1 once any thread failed (the others then stop where they are)
- * Protocol (words shared with writer-shard.ts):
- *   in:  {seq, ops, arena}   ops run in order; file data are views of `arena` (transferred). An
- *                            op with dep >= 0 first waits until thread `ds` finished op `dep`
- *                            (the mkdir of its directory, run by another thread).
- *   out: {done: seq, arena}  every op of batch `seq` is done (in the page cache); the arena is
- *                            transferred back for reuse
- *        {failed: seq, error} the first failure of this thread; every later batch is ignored
+ *   progress[s]        the number of the last operation thread s finished (-1: none yet)
+ *   progress[last]     1 once any thread failed (the others then stop where they are)
+ * Protocol (writer-shard.ts writes the batches; the record layout is documented there):
+ *   in:  {seq, arena, length}  records run in order. A record with dep >= 0 first waits until
+ *                              thread depShard finished operation dep (the mkdir of its
+ *                              directory, run by another thread).
+ *   out: {done: seq, arena}    every record of batch `seq` is done (in the page cache); the arena
+ *                              is transferred back for reuse
+ *        {failed: seq, error}  the first failure of this thread; every later batch is ignored
  *
  * Same flags as ever: files are created O_EXCL | O_NOFOLLOW (a new file or nothing, never
  * through or over a link), directories one level at a time (never reusing one), modes exactly as
@@ -38,17 +38,18 @@ const WAIT_SLICE_MS = 50;
  */
 const umask = process.umask();
 
-/**
- * @typedef {{ i: number, dep: number, ds: number } & (
- *   { k: 'dir', path: string, mode: number }
- *   | { k: 'file', path: string, mode: number, off: number, len: number, open: boolean, close: boolean }
- *   | { k: 'symlink', path: string, target: string }
- *   | { k: 'link', path: string, target: string })} WriteOp
- * @typedef {{ seq: number, ops: WriteOp[], arena: ArrayBuffer | undefined }} WriteBatch
- */
+const OP_DIR = 1;
+const OP_FILE = 2;
+const OP_SYMLINK = 3;
+const OP_LINK = 4;
+const FLAG_OPEN = 1;
+const FLAG_CLOSE = 2;
+const HEADER_BYTES = 28;
 
-const shard = /** @type {{ shard: number, progress: SharedArrayBuffer }} */ (workerData).shard;
-const progress = new Int32Array(/** @type {{ shard: number, progress: SharedArrayBuffer }} */ (workerData).progress);
+/** @typedef {{ seq: number, arena: ArrayBuffer, length: number }} WriteBatch */
+
+const { shard, progress: shared } = /** @type {{ shard: number, progress: SharedArrayBuffer }} */ (workerData);
+const progress = new Int32Array(shared);
 const FAILED = progress.length - 1;
 
 /** Thrown when another thread failed while this one waited for it: nothing to report. */
@@ -58,51 +59,60 @@ class Stopped extends Error {}
 let fd = -1;
 let failed = false;
 
-/** @param {WriteOp} op */
-function waitFor(op) {
-  if (op.dep < 0 || op.ds === shard) return;
+/** Waits until thread `depShard` finished operation `dep` (its mkdir this record needs). */
+function waitFor(/** @type {number} */ dep, /** @type {number} */ depShard) {
+  if (dep < 0 || depShard === shard) return;
   for (;;) {
-    const finished = Atomics.load(progress, op.ds);
-    if (finished >= op.dep) return;
+    const finished = Atomics.load(progress, depShard);
+    if (finished >= dep) return;
     if (Atomics.load(progress, FAILED) !== 0) throw new Stopped();
-    Atomics.wait(progress, op.ds, finished, WAIT_SLICE_MS);
+    Atomics.wait(progress, depShard, finished, WAIT_SLICE_MS);
   }
 }
 
-/** @param {WriteOp} op @param {ArrayBuffer | undefined} arena */
-function run(op, arena) {
-  waitFor(op);
-  switch (op.k) {
-    case 'dir':
-      fs.mkdirSync(op.path, op.mode);
-      if ((op.mode & umask) !== 0) fs.chmodSync(op.path, op.mode);
-      // Threads only ever wait for a mkdir.
-      Atomics.store(progress, shard, op.i);
-      Atomics.notify(progress, shard);
-      return;
-    case 'file': {
-      if (op.open) fd = fs.openSync(op.path, CREATE_FLAGS, op.mode);
-      if (op.len > 0) {
-        if (arena === undefined) throw new Error('file data without an arena');
-        const data = new Uint8Array(arena, op.off, op.len);
-        for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done);
-      }
-      if (op.close) {
-        if ((op.mode & umask) !== 0) fs.fchmodSync(fd, op.mode);
-        const closing = fd;
-        fd = -1;
-        fs.closeSync(closing);
-      }
-      break;
+/** Runs every record of a batch, in order. Paths are handed to the syscalls as bytes. */
+function runBatch(/** @type {WriteBatch} */ batch) {
+  const bytes = Buffer.from(batch.arena, 0, batch.length);
+  for (let at = 0; at < batch.length; ) {
+    const kind = bytes.readUInt8(at);
+    const flags = bytes.readUInt8(at + 1);
+    const mode = bytes.readUInt16LE(at + 2);
+    const op = bytes.readInt32LE(at + 4);
+    const pathEnd = at + HEADER_BYTES + bytes.readUInt32LE(at + 16);
+    const targetEnd = pathEnd + bytes.readUInt32LE(at + 20);
+    const dataEnd = targetEnd + bytes.readUInt32LE(at + 24);
+    const path = bytes.subarray(at + HEADER_BYTES, pathEnd);
+    waitFor(bytes.readInt32LE(at + 8), bytes.readUInt16LE(at + 12));
+    switch (kind) {
+      case OP_DIR:
+        fs.mkdirSync(path, mode);
+        if ((mode & umask) !== 0) fs.chmodSync(path, mode);
+        // Threads only ever wait for a mkdir.
+        Atomics.store(progress, shard, op);
+        Atomics.notify(progress, shard);
+        break;
+      case OP_FILE:
+        if ((flags & FLAG_OPEN) !== 0) fd = fs.openSync(path, CREATE_FLAGS, mode);
+        for (let done = targetEnd; done < dataEnd; ) done += fs.writeSync(fd, bytes, done, dataEnd - done);
+        if ((flags & FLAG_CLOSE) !== 0) {
+          if ((mode & umask) !== 0) fs.fchmodSync(fd, mode);
+          const closing = fd;
+          fd = -1;
+          fs.closeSync(closing);
+        }
+        break;
+      case OP_SYMLINK:
+        fs.symlinkSync(bytes.subarray(pathEnd, targetEnd), path);
+        break;
+      case OP_LINK:
+        fs.linkSync(bytes.subarray(pathEnd, targetEnd), path);
+        break;
+      default:
+        throw new Error(`unknown write record kind ${kind}`);
     }
-    case 'symlink':
-      fs.symlinkSync(op.target, op.path);
-      break;
-    case 'link':
-      fs.linkSync(op.target, op.path);
-      break;
+    Atomics.store(progress, shard, op);
+    at = dataEnd;
   }
-  Atomics.store(progress, shard, op.i);
 }
 
 /** @param {unknown} error */
@@ -138,9 +148,8 @@ if (port === null) throw new Error('entry-write-worker.js runs as a worker threa
 port.on('message', (/** @type {WriteBatch} */ batch) => {
   if (failed) return;
   try {
-    for (const op of batch.ops) run(op, batch.arena);
-    const { arena } = batch;
-    port.postMessage({ done: batch.seq, arena }, arena === undefined ? [] : [arena]);
+    runBatch(batch);
+    port.postMessage({ done: batch.seq, arena: batch.arena }, [batch.arena]);
   } catch (error) {
     stop();
     if (!(error instanceof Stopped)) port.postMessage({ failed: batch.seq, error: describe(error) });

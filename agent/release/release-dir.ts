@@ -86,8 +86,9 @@ async function measureTree(dir: string): Promise<{ files: number; bytes: number 
  * Elsewhere (macOS dev machines) and on that fallback: fsyncs every file, then every directory
  * (deepest first), then the root itself.
  */
-export async function syncTree(root: string, files: readonly string[], dirs: readonly string[]): Promise<void> {
+export async function syncTree(root: string, created: () => { files: readonly string[]; dirs: readonly string[] }): Promise<void> {
   if (await syncFileSystem(root)) return;
+  const { files, dirs } = created();
   const deepestFirst = [...dirs].sort((a, b) => b.length - a.length);
   await inBatches([...files, ...deepestFirst, root], syncPath);
 }

@@ -171,6 +171,11 @@ export class ReleaseTree {
     return undefined;
   }
 
+  /** Every path recorded, as created ('/'-joined) and what it is. */
+  *nodes(): Generator<{ readonly key: string; readonly kind: TreeNodeKind }> {
+    for (const node of this.#exact.values()) yield node;
+  }
+
   /** Every symlink, to re-check against the final tree (a later symlink can redirect an earlier one). */
   *symlinks(): Generator<{ readonly segments: readonly string[]; readonly target: NonNullable<TreeNode['target']> }> {
     for (const node of this.#exact.values()) {

@@ -94,7 +94,7 @@ export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRel
   try {
     const extractor = await extractVerified(tempDir, options, expected, limits);
     await io('open up the release dir', () => chmod(tempDir, 0o755));
-    await syncTree(tempDir, extractor.files, extractor.dirs);
+    await syncTree(tempDir, () => extractor.createdPaths());
     if (await publish(tempDir, finalDir)) {
       return { dir: finalDir, files: extractor.entries, bytes: extractor.bytes, reused: false };
     }
