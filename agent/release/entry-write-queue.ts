@@ -22,7 +22,11 @@ export interface EntryWriteQueueOptions {
   readonly onFailure: (error: UnpackError) => void;
   /** Batch arenas (file data) posted and not yet written at most; past it `saturated` is true. @default 4 MiB */
   readonly maxInFlightBytes?: number;
-  /** Writer threads. @default os.availableParallelism() clamped to 2-4 */
+  /**
+   * The most writer threads. One starts; another joins each time the main thread has to wait
+   * for the writers (the filesystem is slow to create files: with a cold inode table, or after a
+   * mass delete, ext4 spends far more time per create). @default os.availableParallelism() clamped to 2-4
+   */
   readonly threads?: number;
 }
 
@@ -62,7 +66,7 @@ interface OpenFile {
   last: { readonly op: number; readonly ref: RecordRef } | undefined;
 }
 
-/** The writer threads to start by default: one per core, at least 2 and at most 4. */
+/** The most writer threads by default: one per core, at least 2 and at most 4. */
 export function defaultWriterThreads(): number {
   return Math.min(4, Math.max(2, availableParallelism()));
 }
@@ -73,12 +77,15 @@ export function defaultWriterThreads(): number {
  * thread, round robin, so threads create files side by side in different directories while the
  * main thread keeps reading, inflating and parsing. Order still holds where it matters: a thread
  * runs its operations in order; an operation in a directory another thread created waits
- * (Atomics) until that mkdir is done; a hardlink goes to the thread that created its target. File data is copied into batch arenas; past `maxInFlightBytes` the
- * caller pauses its entry until `onDrain`.
+ * (Atomics) until that mkdir is done; a hardlink goes to the thread that created its target.
+ * File data is copied into batch arenas; past `maxInFlightBytes` the caller pauses its entry
+ * until `onDrain`.
  */
 export class EntryWriteQueue {
   readonly #options: EntryWriteQueueOptions;
-  readonly #shards: WriterShard[];
+  readonly #shards: WriterShard[] = [];
+  readonly #maxThreads: number;
+  readonly #progress: SharedArrayBuffer;
   readonly #maxInFlightBytes: number;
   readonly #dirs = new Map<string, DirPlace>();
   /** Hardlinks made so far and their thread (not their dir's): a link to a link goes there too. */
@@ -86,7 +93,7 @@ export class EntryWriteQueue {
   /** Shards whose batch being filled holds an operation another shard's posted work waits for. */
   readonly #awaited = new Set<number>();
   #nextOp = 0;
-  #nextDirShard = 1;
+  #nextDirShard = 0;
   #file: OpenFile | undefined;
   #scheduled = false;
   #drainWaiters: (() => void)[] = [];
@@ -101,17 +108,11 @@ export class EntryWriteQueue {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS) {
       throw new Error(`writer threads must be 1-${MAX_WRITER_THREADS}, got ${threads}`);
     }
+    this.#maxThreads = threads;
     // [0..threads-1]: the last operation each thread finished; [threads]: 1 once one failed.
-    const progress = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (threads + 1));
-    new Int32Array(progress).fill(-1, 0, threads);
-    this.#shards = Array.from(
-      { length: threads },
-      (_, shard) =>
-        new WriterShard(shard, progress, {
-          done: () => this.#onDone(),
-          failed: (error) => this.#fail(error),
-        }),
-    );
+    this.#progress = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (threads + 1));
+    new Int32Array(this.#progress).fill(-1, 0, threads);
+    this.#addThread();
     this.#dirs.set(path.resolve(options.root), { shard: 0, op: -1, depth: 0 });
   }
 
@@ -120,10 +121,22 @@ export class EntryWriteQueue {
     return this.#inFlightBytes() >= this.#maxInFlightBytes;
   }
 
-  /** Calls `resume` once in-flight data fell below half the limit (never after a failure). */
+  /**
+   * Calls `resume` once in-flight data fell below half the limit (never after a failure). The
+   * writers being behind is what starts another writer thread, up to `threads`.
+   */
   onDrain(resume: () => void): void {
-    if (!this.saturated) resume();
-    else this.#drainWaiters.push(resume);
+    if (!this.saturated) {
+      resume();
+      return;
+    }
+    this.#drainWaiters.push(resume);
+    if (this.#shards.length < this.#maxThreads && this.#failure === undefined && this.#closed === undefined) this.#addThread();
+  }
+
+  /** Writer threads started so far. */
+  get threads(): number {
+    return this.#shards.length;
   }
 
   dir(absolute: string, mode: number): void {
@@ -194,6 +207,13 @@ export class EntryWriteQueue {
   close(): Promise<void> {
     this.#closed ??= Promise.all(this.#shards.map((shard) => shard.stop())).then(() => undefined);
     return this.#closed;
+  }
+
+  #addThread(): void {
+    const shard = this.#shards.length;
+    this.#shards.push(new WriterShard(shard, this.#progress, { done: () => this.#onDone(), failed: (error) => this.#fail(error) }));
+    // The new thread takes the next subtree.
+    this.#nextDirShard = shard;
   }
 
   /** Where entries of `absolute`'s parent go; the parent was queued before (or is the root). */
