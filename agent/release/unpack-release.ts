@@ -9,6 +9,7 @@ import { EntryWriteQueue, MAX_WRITER_THREADS } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
 import { VERSION_PATTERN } from '../store/version-name';
 import {
+  EarlyWriteback,
   ensureReleasesDir,
   errnoOf,
   type ReleaseOnDisk,
@@ -95,10 +96,11 @@ export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRel
     return { ...plan.existing, reused: true };
   }
   const tempDir = await makeTempDir(releasesDir, options.version);
+  const early = new EarlyWriteback(tempDir);
   try {
-    const extractor = await extractVerified(tempDir, options, expected, limits);
+    const extractor = await extractVerified(tempDir, options, expected, limits, early);
     await io('open up the release dir', () => chmod(tempDir, 0o755));
-    await syncTree(tempDir, () => extractor.createdPaths());
+    await syncTree(tempDir, () => extractor.createdPaths(), early);
     if (await publish(tempDir, finalDir)) {
       return { dir: finalDir, files: extractor.entries, bytes: extractor.bytes, reused: false };
     }
@@ -106,6 +108,7 @@ export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRel
     const winner = await existingRelease(finalDir);
     return { ...(winner ?? { dir: finalDir, files: extractor.entries, bytes: extractor.bytes }), reused: true };
   } catch (error: unknown) {
+    await early.settled();
     await removeTree(tempDir).catch(() => undefined);
     throw error instanceof UnpackError ? error : ioError('unpack the release', error);
   }
@@ -150,6 +153,7 @@ async function extractVerified(
   options: UnpackOptions,
   expected: { sha256: string; size: number },
   limits: UnpackLimits,
+  early: EarlyWriteback,
 ): Promise<EntryExtractor> {
   let failure: UnpackError | undefined;
   let sink: TarSink | undefined;
@@ -168,11 +172,17 @@ async function extractVerified(
   try {
     const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
     // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
+    let lastBytes = 0;
     const hashing = new HashingStream({
       maxBytes: expected.size,
       tooLarge: (bytes) =>
         new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      onProgress: (bytes) => {
+        // Past each quarter of the artifact, start writing back what is unpacked so far.
+        if (Math.floor((4 * bytes) / expected.size) > Math.floor((4 * lastBytes) / expected.size)) early.start();
+        lastBytes = bytes;
+        options.onProgress?.(bytes);
+      },
     });
     const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
     // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
