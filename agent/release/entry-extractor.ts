@@ -3,7 +3,7 @@ import type { ReadEntry } from 'tar';
 import { checkEntryPath, parsePortablePath } from './entry-path';
 import { DIR_MODE, fileModeOf, safeJoin } from './entry-writer';
 import type { EntryWriteQueue } from './entry-write-queue';
-import { ReleaseTree, type TreeNodeKind } from './release-tree';
+import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
 import type { UnpackLimits } from './unpack-limits';
 
@@ -43,7 +43,7 @@ export class EntryExtractor {
   #bytes = 0;
 
   constructor(options: EntryExtractorOptions) {
-    this.#options = options;
+    this.#options = { ...options, root: path.resolve(options.root) };
   }
 
   /** Things created: files, dirs (implicit parents too), symlinks, hardlinks; not the root. */
@@ -94,21 +94,23 @@ export class EntryExtractor {
       refuse({ code: 'UNPACK_TOO_LARGE', problem: `the unpacked files add up to more than limits.maxUnpackedBytes (${limits.maxUnpackedBytes} bytes)` });
     }
     const nodeKind: TreeNodeKind = kind === 'hardlink' ? 'file' : kind;
-    const placement = this.#tree.checkPlacement(segments, nodeKind);
+    const keys = pathKeys(segments);
+    const placement = this.#tree.checkPlacement(segments, nodeKind, keys);
     if (placement !== undefined) refuse(placement);
 
     const { root, writer } = this.#options;
     const absolute = safeJoin(root, segments, entryPath);
-    this.#ensureDirs(segments.slice(0, -1), entryPath);
+    // A parent that exists has every ancestor (ReleaseTree.add), the common case in a tar.
+    if (keys.parentKey !== '' && !this.#tree.isDirKey(keys.parentKey)) this.#ensureDirs(segments.slice(0, -1), entryPath);
     switch (kind) {
       case 'dir':
-        if (!this.#tree.isDir(segments)) this.#makeDir(segments, entryPath);
+        if (!this.#tree.isDirKey(keys.key)) this.#makeDir(segments, entryPath, keys);
         entry.resume();
         return;
       case 'file': {
         this.#count(entryPath);
         this.#bytes += size;
-        this.#tree.add(segments, 'file');
+        this.#tree.add(segments, 'file', undefined, keys);
         this.#streamFile(entry, absolute, size, entryPath);
         return;
       }
@@ -119,7 +121,7 @@ export class EntryExtractor {
         safeJoin(root, resolvedInside(segments, target.segments), entryPath, 'UNPACK_UNSAFE_LINK');
         this.#count(entryPath);
         writer.symlink(absolute, target.segments.length === 0 ? '.' : target.segments.join('/'));
-        this.#tree.add(segments, 'symlink', target);
+        this.#tree.add(segments, 'symlink', target, keys);
         entry.resume();
         return;
       }
@@ -129,7 +131,7 @@ export class EntryExtractor {
         if (unsafe !== undefined) refuse(unsafe);
         this.#count(entryPath);
         writer.link(absolute, safeJoin(root, target.segments, entryPath, 'UNPACK_UNSAFE_LINK'));
-        this.#tree.add(segments, 'file');
+        this.#tree.add(segments, 'file', undefined, keys);
         entry.resume();
         return;
       }
@@ -195,8 +197,6 @@ export class EntryExtractor {
 
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
   #ensureDirs(dirSegments: readonly string[], entryPath: string): void {
-    // A parent that exists has every ancestor (ReleaseTree.add), the common case in a tar.
-    if (dirSegments.length === 0 || this.#tree.isDir(dirSegments)) return;
     let key = '';
     for (let depth = 1; depth <= dirSegments.length; depth++) {
       key = depth === 1 ? (dirSegments[0] as string) : `${key}/${dirSegments[depth - 1] as string}`;
@@ -220,11 +220,11 @@ export class EntryExtractor {
     this.#entries += 1;
   }
 
-  #makeDir(segments: readonly string[], entryPath: string): void {
+  #makeDir(segments: readonly string[], entryPath: string, keys: PathKeys = pathKeys(segments)): void {
     const absolute = safeJoin(this.#options.root, segments, entryPath);
     this.#count(entryPath);
     this.#options.writer.dir(absolute, DIR_MODE);
-    this.#tree.add(segments, 'dir');
+    this.#tree.add(segments, 'dir', undefined, keys);
   }
 }
 

@@ -13,8 +13,11 @@ export function fileModeOf(tarMode: number | undefined): number {
 }
 
 /**
- * Defense in depth: the absolute path of `segments` inside `root`, refused unless it is strictly
- * below `root` (entries were already checked; this catches a checker bug, not an archive).
+ * Defense in depth: the absolute path of `segments` inside `root` (absolute and normalised),
+ * refused unless it is strictly below `root` (entries were already checked; this catches a
+ * checker bug, not an archive). Plain segments (no '', '.', '..', separator or NUL: every
+ * checked entry path) are joined as they are; anything else goes through path.join and must
+ * still land below `root`.
  */
 export function safeJoin(
   root: string,
@@ -22,9 +25,14 @@ export function safeJoin(
   entryPath: string,
   code: 'UNPACK_PARENT_PATH' | 'UNPACK_UNSAFE_LINK' = 'UNPACK_PARENT_PATH',
 ): string {
+  if (segments.length > 0 && segments.every(isPlainSegment)) return `${root}${path.sep}${segments.join(path.sep)}`;
   const absolute = path.join(root, ...segments);
   if (segments.length === 0 || !absolute.startsWith(root + path.sep)) {
     throw new UnpackError(code, 'an entry or its link target resolves outside the release dir', { entryPath });
   }
   return absolute;
+}
+
+function isPlainSegment(segment: string): boolean {
+  return segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('/') && !segment.includes(path.sep) && !segment.includes('\0');
 }

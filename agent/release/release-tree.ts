@@ -14,6 +14,19 @@ interface TreeNode {
 /** How many symlinks one resolution may follow (Linux gives up at 40 too: ELOOP). */
 const MAX_SYMLINK_HOPS = 40;
 
+/** A path's key (segments joined with '/') and its parent's ('' for the root). */
+export interface PathKeys {
+  readonly key: string;
+  readonly parentKey: string;
+}
+
+/** The keys of `segments` (not empty), computed once per entry and handed to each check. */
+export function pathKeys(segments: readonly string[]): PathKeys {
+  const key = segments.join('/');
+  const last = segments[segments.length - 1] ?? '';
+  return { key, parentKey: segments.length > 1 ? key.slice(0, key.length - last.length - 1) : '' };
+}
+
 /** Paths that may only name one thing on some filesystem: NFC plus lower case. */
 export function foldPath(key: string): string {
   return key.normalize('NFC').toLowerCase().normalize('NFC');
@@ -48,8 +61,8 @@ export class ReleaseTree {
    * a second entry for one path (except dir over dir), and a dir or symlink whose path equals
    * another after NFC/NFD normalisation or case folding (CVE-2021-37712 / -37701 class).
    */
-  checkPlacement(segments: readonly string[], kind: TreeNodeKind): Refusal | undefined {
-    const parentKey = segments.slice(0, -1).join('/');
+  checkPlacement(segments: readonly string[], kind: TreeNodeKind, keys: PathKeys = pathKeys(segments)): Refusal | undefined {
+    const { parentKey } = keys;
     // Every node's ancestors are exact directories (add() refuses anything else), so when the
     // parent is one, each ancestor would pass the loop below: skip it.
     const ancestorsChecked = parentKey === '' || this.isDirKey(parentKey);
@@ -68,7 +81,7 @@ export class ReleaseTree {
         return collision(`the directory ${JSON.stringify(key)} differs from the directory ${JSON.stringify(node.key)} only by case or Unicode normalisation`);
       }
     }
-    key = segments.join('/');
+    key = keys.key;
     const same = this.#exact.get(key);
     if (same !== undefined) {
       if (same.kind === 'dir' && kind === 'dir') return undefined;
@@ -86,9 +99,8 @@ export class ReleaseTree {
    * Records a path created. Its parent must be a directory recorded before (or the root):
    * checkPlacement relies on that.
    */
-  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target']): void {
-    const key = segments.join('/');
-    const parentKey = segments.slice(0, -1).join('/');
+  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target'], keys: PathKeys = pathKeys(segments)): void {
+    const { key, parentKey } = keys;
     if (key === '' || (parentKey !== '' && !this.isDirKey(parentKey))) {
       throw new Error(`ReleaseTree: ${JSON.stringify(key)} added before its parent directory`);
     }
