@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ioError } from './release-dir';
 import { UnpackError } from './unpack-error';
 import {
@@ -14,6 +14,7 @@ import {
   type OpKind,
   type RecordRef,
 } from './writer-shard';
+import { WriteRouter, type DirPlace } from './write-router';
 
 export interface EntryWriteQueueOptions {
   /** The (existing, private) dir every path is created in. */
@@ -23,39 +24,30 @@ export interface EntryWriteQueueOptions {
   /** Batch arenas (file data) posted and not yet written at most; past it `saturated` is true. @default 4 MiB */
   readonly maxInFlightBytes?: number;
   /**
-   * The most writer threads. One starts; another joins each time the main thread has to wait
-   * for the writers (the filesystem is slow to create files: with a cold inode table, or after a
-   * mass delete, ext4 spends far more time per create). @default os.availableParallelism() clamped to 2-4
+   * The most writer threads. `initialThreads` start; another joins whenever the caller had to
+   * wait for the writers GROW_AFTER_WAIT_MS in all (the filesystem is slow to create files: ext4
+   * without a journal spends far more time per create after a mass delete, for instance).
+   * @default os.availableParallelism() clamped to 2-4
    */
   readonly threads?: number;
+  /** Writer threads started at once (at most `threads`). @default 1 */
+  readonly initialThreads?: number;
 }
 
 const MiB = 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 4 * MiB;
 /** Most writer threads one unpack may start. */
 export const MAX_WRITER_THREADS = 64;
+/**
+ * The caller waiting this long in all for the writers (the filesystem is slow to create files)
+ * starts another writer thread: on a quick filesystem one thread keeps up, and a second only
+ * costs CPU and memory (~10 MB).
+ */
+const GROW_AFTER_WAIT_MS = 20;
 /** Operations of one batch. */
 const MAX_BATCH_OPS = 1024;
 /** Operation numbers live in an Int32Array shared with the threads. */
 const MAX_OPS = 2 ** 31 - 1;
-
-/**
- * Directories this deep (the root's children and grandchildren: `node_modules/<package>`) start
- * a subtree of their own on the next thread in turn; deeper ones stay on their parent's thread.
- * Each thread then works through whole subtrees, and waits for another thread only at a
- * subtree's first mkdir.
- */
-const SUBTREE_DEPTH = 2;
-
-/** Where a directory was created and where its entries are created: which thread, after which operation. */
-interface DirPlace {
-  /** The shard that created the directory and creates everything in it. */
-  readonly shard: number;
-  /** The operation that created the directory (-1: the root, which exists). */
-  readonly op: number;
-  /** 0 for the root. */
-  readonly depth: number;
-}
 
 /** The file being streamed: where it goes and its last record (to extend or close). */
 interface OpenFile {
@@ -87,16 +79,16 @@ export class EntryWriteQueue {
   readonly #maxThreads: number;
   readonly #progress: SharedArrayBuffer;
   readonly #maxInFlightBytes: number;
-  readonly #dirs = new Map<string, DirPlace>();
-  /** Hardlinks made so far and their thread (not their dir's): a link to a link goes there too. */
-  readonly #linkShards = new Map<string, number>();
+  readonly #router: WriteRouter;
   /** Shards whose batch being filled holds an operation another shard's posted work waits for. */
   readonly #awaited = new Set<number>();
   #nextOp = 0;
-  #nextDirShard = 0;
   #file: OpenFile | undefined;
   #scheduled = false;
   #drainWaiters: (() => void)[] = [];
+  /** When the caller started waiting for the writers, and how long it waited since the last thread started. */
+  #waitStartedMs = 0;
+  #waitedMs = 0;
   #flushWaiters: { readonly resolve: () => void; readonly reject: (error: UnpackError) => void }[] = [];
   #failure: UnpackError | undefined;
   #closed: Promise<void> | undefined;
@@ -109,11 +101,12 @@ export class EntryWriteQueue {
       throw new Error(`writer threads must be 1-${MAX_WRITER_THREADS}, got ${threads}`);
     }
     this.#maxThreads = threads;
+    this.#router = new WriteRouter(options.root);
     // [0..threads-1]: the last operation each thread finished; [threads]: 1 once one failed.
     this.#progress = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (threads + 1));
     new Int32Array(this.#progress).fill(-1, 0, threads);
-    this.#addThread();
-    this.#dirs.set(path.resolve(options.root), { shard: 0, op: -1, depth: 0 });
+    const initial = Math.min(threads, options.initialThreads ?? 1);
+    for (let started = 0; started < initial; started++) this.#addThread();
   }
 
   /** True while more file data is in flight than allowed: pause the producer until `onDrain`. */
@@ -123,15 +116,16 @@ export class EntryWriteQueue {
 
   /**
    * Calls `resume` once in-flight data fell below half the limit (never after a failure). The
-   * writers being behind is what starts another writer thread, up to `threads`.
+   * writers keeping the caller waiting (GROW_AFTER_WAIT_MS in all) starts another writer
+   * thread, up to `threads`.
    */
   onDrain(resume: () => void): void {
     if (!this.saturated) {
       resume();
       return;
     }
+    if (this.#drainWaiters.length === 0) this.#waitStartedMs = performance.now();
     this.#drainWaiters.push(resume);
-    if (this.#shards.length < this.#maxThreads && this.#failure === undefined && this.#closed === undefined) this.#addThread();
   }
 
   /** Writer threads started so far. */
@@ -140,29 +134,28 @@ export class EntryWriteQueue {
   }
 
   dir(absolute: string, mode: number): void {
-    const parent = this.#placeOf(absolute);
-    const depth = parent.depth + 1;
-    const shard = depth <= SUBTREE_DEPTH ? this.#nextDirShard++ % this.#shards.length : parent.shard;
+    const parent = this.#router.placeOf(absolute);
+    const shard = this.#router.dirShard(parent, this.#shards.length);
     const op = this.#push(shard, parent, OP_DIR, 0, mode, absolute, '', undefined);
-    if (op !== undefined) this.#dirs.set(absolute, { shard, op: op.op, depth });
+    if (op !== undefined) this.#router.addDir(absolute, parent, shard, op.op);
   }
 
   symlink(absolute: string, target: string): void {
-    const place = this.#placeOf(absolute);
+    const place = this.#router.placeOf(absolute);
     this.#push(place.shard, place, OP_SYMLINK, 0, 0, absolute, target, undefined);
   }
 
   /** On the thread that created `existingAbsolute` (after it, so it exists), once the link's dir exists. */
   link(absolute: string, existingAbsolute: string): void {
-    const shard = this.#linkShards.get(existingAbsolute) ?? this.#placeOf(existingAbsolute).shard;
-    if (this.#push(shard, this.#placeOf(absolute), OP_LINK, 0, 0, absolute, existingAbsolute, undefined) !== undefined) {
-      this.#linkShards.set(absolute, shard);
+    const shard = this.#router.linkShard(existingAbsolute);
+    if (this.#push(shard, this.#router.placeOf(absolute), OP_LINK, 0, 0, absolute, existingAbsolute, undefined) !== undefined) {
+      this.#router.addLink(absolute, shard);
     }
   }
 
   /** Starts a new file (created O_EXCL | O_NOFOLLOW with `mode`); its data follows with `fileData`. */
   fileStart(absolute: string, mode: number): void {
-    this.#file = { path: absolute, mode, place: this.#placeOf(absolute), opened: false, last: undefined };
+    this.#file = { path: absolute, mode, place: this.#router.placeOf(absolute), opened: false, last: undefined };
   }
 
   /** Appends data to the file started last. The chunk is copied; the caller may reuse it. */
@@ -212,15 +205,7 @@ export class EntryWriteQueue {
   #addThread(): void {
     const shard = this.#shards.length;
     this.#shards.push(new WriterShard(shard, this.#progress, { done: () => this.#onDone(), failed: (error) => this.#fail(error) }));
-    // The new thread takes the next subtree.
-    this.#nextDirShard = shard;
-  }
-
-  /** Where entries of `absolute`'s parent go; the parent was queued before (or is the root). */
-  #placeOf(absolute: string): DirPlace {
-    const place = this.#dirs.get(path.dirname(absolute));
-    if (place === undefined) throw new Error(`entry write queue: ${absolute} is queued before its parent directory`);
-    return place;
+    this.#router.threadJoined(shard);
   }
 
   /** Numbers an operation and queues it on `shard`, after the mkdir of `after` (undefined: no wait). */
@@ -261,9 +246,9 @@ export class EntryWriteQueue {
 
   /**
    * Posts every shard's batch (`all`), or only those worth posting now: a batch holding an
-   * operation another thread waits for (never held back), a batch half full, or any batch for
-   * a thread that is out of work. The others keep filling: fewer, fuller batches, since each
-   * message wakes a thread (on two cores, a context switch).
+   * operation another thread waits for (never held back), or a batch half full. The others keep
+   * filling (until full, or `flush`): fewer, fuller batches, since each message wakes a thread
+   * (on two cores, a context switch).
    */
   #sendAll(all: boolean): void {
     if (this.#failure !== undefined || this.#closed !== undefined) return;
@@ -288,6 +273,11 @@ export class EntryWriteQueue {
     if (this.#drainWaiters.length > 0 && this.#inFlightBytes() < this.#maxInFlightBytes / 2) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
+      this.#waitedMs += performance.now() - this.#waitStartedMs;
+      if (this.#waitedMs >= GROW_AFTER_WAIT_MS && this.#shards.length < this.#maxThreads) {
+        this.#waitedMs = 0;
+        this.#addThread();
+      }
       for (const resume of waiters) resume();
     }
     if (this.#flushWaiters.length > 0 && this.#idle()) {
