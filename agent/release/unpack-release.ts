@@ -11,7 +11,6 @@ import { VERSION_PATTERN } from '../store/version-name';
 import {
   EarlyWriteback,
   ensureReleasesDir,
-  errnoOf,
   type ReleaseOnDisk,
   existingRelease,
   io,
@@ -22,7 +21,8 @@ import {
   syncTree,
 } from './release-dir';
 import { TarSink } from './tar-sink';
-import { UnpackError, shownPath } from './unpack-error';
+import { UnpackError } from './unpack-error';
+import { artifactMismatch, ignoredEntryError, streamError, tarError, type ErrorOrigins } from './unpack-failures';
 import {
   MAX_META_ENTRY_BYTES,
   MAX_TRAILING_PADDING_BYTES,
@@ -51,8 +51,12 @@ export interface UnpackOptions {
   readonly limits?: Partial<UnpackLimits>;
   /** Called with bytes of artifact read so far (for progress/logs). @default none */
   readonly onProgress?: (bytesRead: number) => void;
-  /** Threads that create the entries, each in its own directories. 1-64. @default os.availableParallelism() clamped to 2-4 */
-  readonly writerThreads?: number;
+  /**
+   * Threads that create the entries, each its own subtrees: `initial` start, more join (up to
+   * `max`) while the filesystem is slow to keep up. 1-64.
+   * @default { initial: 1, max: os.availableParallelism() clamped to 2-4 }
+   */
+  readonly writerThreads?: { readonly initial?: number; readonly max?: number };
 }
 
 export interface UnpackedRelease {
@@ -131,9 +135,10 @@ async function planUnpack(options: UnpackOptions): Promise<Plan> {
   }
   const expected = checkExpected(options.expected);
   const limits = resolveUnpackLimits(options.limits);
-  const threads = options.writerThreads;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS)) {
-    throw new UnpackError('UNPACK_INVALID_OPTIONS', `writerThreads must be an integer 1-${MAX_WRITER_THREADS}, got ${String(threads)}`);
+  for (const [name, threads] of Object.entries(options.writerThreads ?? {})) {
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS)) {
+      throw new UnpackError('UNPACK_INVALID_OPTIONS', `writerThreads.${name} must be an integer 1-${MAX_WRITER_THREADS}, got ${String(threads)}`);
+    }
   }
   if (expected.size > limits.maxArtifactBytes) {
     throw new UnpackError(
@@ -167,7 +172,8 @@ async function extractVerified(
   const writer = new EntryWriteQueue({
     root: tempDir,
     onFailure: (error) => void fail(error),
-    ...(options.writerThreads === undefined ? {} : { threads: options.writerThreads }),
+    ...(options.writerThreads?.max === undefined ? {} : { threads: options.writerThreads.max }),
+    ...(options.writerThreads?.initial === undefined ? {} : { initialThreads: options.writerThreads.initial }),
   });
   try {
     const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
@@ -232,68 +238,6 @@ async function extractVerified(
     // removed (on failure) or flushed and published (on success).
     await writer.close();
   }
-}
-
-/**
- * Once the whole source was read, a wrong size or sha256 explains any other failure (a damaged
- * or substituted artifact), so it wins; undefined while the source is unfinished or matches.
- */
-function artifactMismatch(
-  hashing: HashingStream,
-  expected: { sha256: string; size: number },
-  cause?: UnpackError,
-): UnpackError | undefined {
-  const sha256 = hashing.sha256;
-  if (sha256 === undefined) return undefined;
-  const why = cause === undefined ? {} : { cause };
-  if (hashing.bytes !== expected.size) {
-    return new UnpackError(
-      'ARTIFACT_SIZE_MISMATCH',
-      `the artifact has ${hashing.bytes} bytes but the manifest says ${expected.size}`,
-      why,
-    );
-  }
-  if (sha256 !== expected.sha256) {
-    return new UnpackError('ARTIFACT_HASH_MISMATCH', `the artifact's sha256 is ${sha256} but the manifest says ${expected.sha256}`, why);
-  }
-  return undefined;
-}
-
-type ErrorOrigins = WeakMap<object, 'source' | 'gzip'>;
-
-function streamError(error: unknown, origins: ErrorOrigins, empty: boolean): UnpackError {
-  if (error instanceof UnpackError) return error;
-  const origin = typeof error === 'object' && error !== null ? origins.get(error) : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  if (origin === 'gzip') {
-    const problem = empty ? 'the artifact holds no files (it is empty)' : `the artifact is not valid gzip (${message})`;
-    return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
-  }
-  if (origin === 'source' || errnoOf(error) === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new UnpackError('ARTIFACT_READ_FAILED', `reading the artifact failed: ${message}`, { cause: error });
-  }
-  return ioError('unpack the artifact', error);
-}
-
-/** node-tar Parser errors (strict mode: every warning is one) mean the tar itself is broken. */
-function tarError(error: unknown, entries: number): UnpackError {
-  if (error instanceof UnpackError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const problem = entries === 0 ? `the artifact holds no files (${message})` : `the artifact is not a valid tar (${message})`;
-  return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
-}
-
-function ignoredEntryError(entry: ReadEntry): UnpackError {
-  const raw: unknown = entry.path;
-  const entryPath = typeof raw === 'string' ? shownPath(raw) : '';
-  if (entry.meta) {
-    return new UnpackError('ARTIFACT_CORRUPT', `a ${entry.type} header is bigger than ${MAX_META_ENTRY_BYTES} bytes`, { entryPath });
-  }
-  return new UnpackError(
-    'UNPACK_UNSUPPORTED_ENTRY',
-    `the entry is of tar type ${JSON.stringify(entry.header.typeKey)} (${entry.type}); only files, directories, symlinks and hardlinks are allowed`,
-    { entryPath },
-  );
 }
 
 function checkExpected(expected: UnpackOptions['expected']): { sha256: string; size: number } {
