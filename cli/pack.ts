@@ -1,13 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { Pack, type WriteEntry } from 'tar';
 import { DeployError, describeError } from '../agent/errors';
+import { ParallelGzip } from './parallel-gzip';
+import { TarStream, type PackProgress } from './tar-stream';
 import { walkTree, type TreeListing } from './tree-walk';
 
-/** Files and bytes packed so far (regular files only), for a progress bar. */
-export interface PackProgress {
-  readonly files: number;
-  readonly bytes: number;
-}
+export type { PackProgress } from './tar-stream';
 
 export interface PackOptions {
   /** Called as each regular file starts streaming into the archive. */
@@ -17,41 +14,28 @@ export interface PackOptions {
 /**
  * Streams `listing` (from `walkTree`) as a gzip'd tar: relative paths in the
  * listing's order, directories included, symlinks stored as links, portable
- * headers (no uid/gid/user names). The tree is read as the stream is read, so
- * memory stays flat however big the app is. A file that vanishes or cannot be
- * read fails the stream with a DeployError.
+ * headers (no uid/gid/user names) — see TarStream — compressed at gzip's
+ * default level on every core (ParallelGzip: a gzip file of 1 MiB members).
+ * The tree is read as the stream is read, so memory stays flat however big
+ * the app is. A file that vanishes, cannot be read or changes size fails the
+ * stream with a DeployError.
  */
 export function packTree(listing: TreeListing, options: PackOptions = {}): Readable {
-  let files = 0;
-  let bytes = 0;
-  const pack = new Pack({
-    cwd: listing.root,
-    gzip: true,
-    portable: true,
-    strict: true,
-    follow: false,
-    noDirRecurse: true,
-    onWriteEntry: (entry: WriteEntry) => {
-      if (entry.type !== 'File' || entry.stat === undefined) return;
-      files += 1;
-      bytes += entry.stat.size;
-      options.onFile?.({ files, bytes });
-    },
-  });
-  // Listen for errors before anything runs: node-tar stats entries as soon as they are queued.
-  const out = new PassThrough();
-  pack.on('error', (error: unknown) => {
+  const tar = new TarStream(listing, options.onFile);
+  const gzip = new ParallelGzip();
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const fail = (error: unknown): void => {
     if (error instanceof DeployError) out.destroy(error);
     else out.destroy(new DeployError('PACK_FAILED', `packing ${listing.root} failed: ${describeError(error)}`, { cause: error }));
-  });
-  // A reader that gives up (a failed upload) leaves the packer paused, not writing into a dead stream.
+  };
+  tar.on('error', fail);
+  gzip.on('error', fail);
+  // A reader that gives up (a failed upload) stops the packer: no file stays open.
   out.on('close', () => {
-    if (!out.readableEnded) pack.unpipe(out);
+    tar.destroy();
+    gzip.destroy();
   });
-  pack.pipe(out);
-  // Queue every entry: node-tar writes them in queue order.
-  for (const entry of listing.entries) pack.add(entry.path);
-  pack.end();
+  tar.pipe(gzip).pipe(out);
   return out;
 }
 

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
 import { checkEntryPath, parsePortablePath } from './entry-path';
-import { fileModeOf, makeDir, makeHardlink, makeSymlink, safeJoin, writeEntryFile } from './entry-writer';
-import { ReleaseTree, type TreeNodeKind } from './release-tree';
+import { DIR_MODE, fileModeOf, safeJoin } from './entry-writer';
+import type { EntryWriteQueue } from './entry-write-queue';
+import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
 import type { UnpackLimits } from './unpack-limits';
 
@@ -10,8 +11,10 @@ export interface EntryExtractorOptions {
   /** The private temp dir entries are written into. */
   readonly root: string;
   readonly limits: UnpackLimits;
-  /** Aborted when the unpack failed elsewhere: stop waiting for entry data. */
-  readonly signal: AbortSignal;
+  /** Runs the checked operations, in order, on the writer thread. */
+  readonly writer: EntryWriteQueue;
+  /** Called with a refusal found once an entry's data has been read (a tar that ends inside it). */
+  readonly fail: (error: UnpackError) => void;
 }
 
 type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -27,21 +30,20 @@ const KINDS: ReadonlyMap<string, EntryKind> = new Map([
 ]);
 
 /**
- * Checks every tar entry itself (path, type, link target, size, count) and only then writes it,
- * one entry at a time, into `root`. The first unsafe entry throws an UnpackError; there is no
- * strip-and-continue.
+ * Checks every tar entry itself (path, type, link target, size, count) and only then queues
+ * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations in
+ * order on its own thread. The first unsafe entry throws an UnpackError; there is no
+ * strip-and-continue. Everything is judged here against the model of the tree (ReleaseTree),
+ * never against the disk, so queuing instead of awaiting each write changes no decision.
  */
 export class EntryExtractor {
   readonly #options: EntryExtractorOptions;
   readonly #tree = new ReleaseTree();
-  /** Every regular file and directory created, for fsync before publishing. */
-  readonly files: string[] = [];
-  readonly dirs: string[] = [];
   #entries = 0;
   #bytes = 0;
 
   constructor(options: EntryExtractorOptions) {
-    this.#options = options;
+    this.#options = { ...options, root: path.resolve(options.root) };
   }
 
   /** Things created: files, dirs (implicit parents too), symlinks, hardlinks; not the root. */
@@ -49,12 +51,16 @@ export class EntryExtractor {
     return this.#entries;
   }
 
-  /** Bytes of regular-file data written. */
+  /** Bytes of regular-file data (every file's size from its header, checked against limits and against its data). */
   get bytes(): number {
     return this.#bytes;
   }
 
-  async extract(entry: ReadEntry): Promise<void> {
+  /**
+   * Checks `entry` and queues what it creates; a file's data is forwarded as the parser reads
+   * it (the entry is paused while the writer has too much in flight). Throws the refusal.
+   */
+  extract(entry: ReadEntry): void {
     const raw: unknown = entry.path;
     if (typeof raw !== 'string' || raw === '') {
       throw new UnpackError('ARTIFACT_CORRUPT', 'an entry has no usable path');
@@ -88,26 +94,24 @@ export class EntryExtractor {
       refuse({ code: 'UNPACK_TOO_LARGE', problem: `the unpacked files add up to more than limits.maxUnpackedBytes (${limits.maxUnpackedBytes} bytes)` });
     }
     const nodeKind: TreeNodeKind = kind === 'hardlink' ? 'file' : kind;
-    const placement = this.#tree.checkPlacement(segments, nodeKind);
+    const keys = pathKeys(segments);
+    const placement = this.#tree.checkPlacement(segments, nodeKind, keys);
     if (placement !== undefined) refuse(placement);
 
-    const { root } = this.#options;
+    const { root, writer } = this.#options;
     const absolute = safeJoin(root, segments, entryPath);
-    await this.#ensureDirs(segments.slice(0, -1), entryPath);
+    // A parent that exists has every ancestor (ReleaseTree.add), the common case in a tar.
+    if (keys.parentKey !== '' && !this.#tree.isDirKey(keys.parentKey)) this.#ensureDirs(segments.slice(0, -1), entryPath);
     switch (kind) {
       case 'dir':
-        if (!this.#tree.isDir(segments)) await this.#makeDir(segments, entryPath);
+        if (!this.#tree.isDirKey(keys.key)) this.#makeDir(segments, entryPath, keys);
         entry.resume();
         return;
       case 'file': {
         this.#count(entryPath);
-        const written = await writeEntryFile(absolute, entry, fileModeOf(entry.mode), this.#options.signal);
-        if (written !== size) {
-          refuse({ code: 'ARTIFACT_CORRUPT', problem: `the tar ends inside an entry (${written} of ${size} bytes)` });
-        }
-        this.#bytes += written;
-        this.#tree.add(segments, 'file');
-        this.files.push(absolute);
+        this.#bytes += size;
+        this.#tree.add(segments, 'file', undefined, keys);
+        this.#streamFile(entry, absolute, size, entryPath);
         return;
       }
       case 'symlink': {
@@ -116,8 +120,8 @@ export class EntryExtractor {
         if (unsafe !== undefined) refuse(unsafe);
         safeJoin(root, resolvedInside(segments, target.segments), entryPath, 'UNPACK_UNSAFE_LINK');
         this.#count(entryPath);
-        await makeSymlink(absolute, target.segments.length === 0 ? '.' : target.segments.join('/'));
-        this.#tree.add(segments, 'symlink', target);
+        writer.symlink(absolute, target.segments.length === 0 ? '.' : target.segments.join('/'));
+        this.#tree.add(segments, 'symlink', target, keys);
         entry.resume();
         return;
       }
@@ -126,12 +130,26 @@ export class EntryExtractor {
         const unsafe = this.#tree.checkHardlinkTarget(target, limits.maxDepth);
         if (unsafe !== undefined) refuse(unsafe);
         this.#count(entryPath);
-        await makeHardlink(absolute, safeJoin(root, target.segments, entryPath, 'UNPACK_UNSAFE_LINK'));
-        this.#tree.add(segments, 'file');
+        writer.link(absolute, safeJoin(root, target.segments, entryPath, 'UNPACK_UNSAFE_LINK'));
+        this.#tree.add(segments, 'file', undefined, keys);
         entry.resume();
         return;
       }
     }
+  }
+
+  /**
+   * Absolute paths of every regular file (hardlinks included) and directory created, for a
+   * flush to disk one by one (built on demand: only the fallback of syncTree needs them).
+   */
+  createdPaths(): { files: string[]; dirs: string[] } {
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const { key, kind } of this.#tree.nodes()) {
+      if (kind === 'file') files.push(path.join(this.#options.root, key));
+      else if (kind === 'dir') dirs.push(path.join(this.#options.root, key));
+    }
+    return { files, dirs };
   }
 
   /**
@@ -149,11 +167,40 @@ export class EntryExtractor {
     }
   }
 
+  /**
+   * Forwards the file's data to the writer as the parser reads it, pausing the entry while the
+   * writer has too much in flight; at the end, a short entry (a tar that ends inside it) fails
+   * the unpack instead of being closed.
+   */
+  #streamFile(entry: ReadEntry, absolute: string, size: number, entryPath: string): void {
+    const { writer } = this.#options;
+    writer.fileStart(absolute, fileModeOf(entry.mode));
+    let received = 0;
+    entry.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      writer.fileData(chunk);
+      if (writer.saturated) {
+        entry.pause();
+        writer.onDrain(() => entry.resume());
+      }
+    });
+    entry.once('end', () => {
+      if (received === size) {
+        writer.fileEnd();
+        return;
+      }
+      this.#options.fail(
+        new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }),
+      );
+    });
+  }
+
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
-  async #ensureDirs(dirSegments: readonly string[], entryPath: string): Promise<void> {
+  #ensureDirs(dirSegments: readonly string[], entryPath: string): void {
+    let key = '';
     for (let depth = 1; depth <= dirSegments.length; depth++) {
-      const prefix = dirSegments.slice(0, depth);
-      if (!this.#tree.isDir(prefix)) await this.#makeDir(prefix, entryPath);
+      key = depth === 1 ? (dirSegments[0] as string) : `${key}/${dirSegments[depth - 1] as string}`;
+      if (!this.#tree.isDirKey(key)) this.#makeDir(dirSegments.slice(0, depth), entryPath);
     }
   }
 
@@ -173,12 +220,11 @@ export class EntryExtractor {
     this.#entries += 1;
   }
 
-  async #makeDir(segments: readonly string[], entryPath: string): Promise<void> {
+  #makeDir(segments: readonly string[], entryPath: string, keys: PathKeys = pathKeys(segments)): void {
     const absolute = safeJoin(this.#options.root, segments, entryPath);
     this.#count(entryPath);
-    await makeDir(absolute);
-    this.#tree.add(segments, 'dir');
-    this.dirs.push(absolute);
+    this.#options.writer.dir(absolute, DIR_MODE);
+    this.#tree.add(segments, 'dir', undefined, keys);
   }
 }
 

@@ -86,10 +86,52 @@ async function measureTree(dir: string): Promise<{ files: number; bytes: number 
  * Elsewhere (macOS dev machines) and on that fallback: fsyncs every file, then every directory
  * (deepest first), then the root itself.
  */
-export async function syncTree(root: string, files: readonly string[], dirs: readonly string[]): Promise<void> {
-  if (await syncFileSystem(root)) return;
+export async function syncTree(
+  root: string,
+  created: () => { files: readonly string[]; dirs: readonly string[] },
+  early?: EarlyWriteback,
+): Promise<void> {
+  await early?.settled();
+  if (early?.failed !== true && (await syncFileSystem(root))) return;
+  const { files, dirs } = created();
   const deepestFirst = [...dirs].sort((a, b) => b.length - a.length);
   await inBatches([...files, ...deepestFirst, root], syncPath);
+}
+
+/**
+ * Starts writing back, while the unpack still runs, what it wrote so far: `sync -f root` in the
+ * background, one at a time, so that the syncfs of `syncTree` at the end has less left to write.
+ * Durability does not depend on these: `syncTree` still runs after the last write and before
+ * the rename; and one that fails (a writeback error it reports, which a later syncfs would no
+ * longer report) makes `syncTree` fsync every file instead (`failed`).
+ */
+export class EarlyWriteback {
+  readonly #root: string;
+  #running: Promise<void> | undefined;
+  #failed = false;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** A writeback reported an error: the final flush must not rely on syncfs. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Starts a writeback unless one is running (or this is not Linux). */
+  start(): void {
+    if (this.#running !== undefined || process.platform !== 'linux') return;
+    this.#running = syncFileSystem(this.#root).then((ok) => {
+      if (!ok) this.#failed = true;
+      this.#running = undefined;
+    });
+  }
+
+  /** Resolves once no writeback is running. */
+  async settled(): Promise<void> {
+    await this.#running;
+  }
 }
 
 /** syncfs(2) of the file system holding `dir`, via `sync -f`; false when that is not possible or failed. */

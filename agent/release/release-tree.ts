@@ -14,6 +14,19 @@ interface TreeNode {
 /** How many symlinks one resolution may follow (Linux gives up at 40 too: ELOOP). */
 const MAX_SYMLINK_HOPS = 40;
 
+/** A path's key (segments joined with '/') and its parent's ('' for the root). */
+export interface PathKeys {
+  readonly key: string;
+  readonly parentKey: string;
+}
+
+/** The keys of `segments` (not empty), computed once per entry and handed to each check. */
+export function pathKeys(segments: readonly string[]): PathKeys {
+  const key = segments.join('/');
+  const last = segments[segments.length - 1] ?? '';
+  return { key, parentKey: segments.length > 1 ? key.slice(0, key.length - last.length - 1) : '' };
+}
+
 /** Paths that may only name one thing on some filesystem: NFC plus lower case. */
 export function foldPath(key: string): string {
   return key.normalize('NFC').toLowerCase().normalize('NFC');
@@ -27,13 +40,20 @@ export class ReleaseTree {
   readonly #exact = new Map<string, TreeNode>();
   /** First node per folded key: two entries share one only when both are plain files. */
   readonly #folded = new Map<string, TreeNode>();
+  /** The last key folded and its fold: checkPlacement then add fold the same key. */
+  #lastFold: { key: string; folded: string } = { key: '', folded: '' };
 
   get size(): number {
     return this.#exact.size;
   }
 
   isDir(segments: readonly string[]): boolean {
-    return this.#exact.get(segments.join('/'))?.kind === 'dir';
+    return this.isDirKey(segments.join('/'));
+  }
+
+  /** isDir for a path already joined with '/'. */
+  isDirKey(key: string): boolean {
+    return this.#exact.get(key)?.kind === 'dir';
   }
 
   /**
@@ -41,9 +61,14 @@ export class ReleaseTree {
    * a second entry for one path (except dir over dir), and a dir or symlink whose path equals
    * another after NFC/NFD normalisation or case folding (CVE-2021-37712 / -37701 class).
    */
-  checkPlacement(segments: readonly string[], kind: TreeNodeKind): Refusal | undefined {
-    for (let depth = 1; depth < segments.length; depth++) {
-      const key = segments.slice(0, depth).join('/');
+  checkPlacement(segments: readonly string[], kind: TreeNodeKind, keys: PathKeys = pathKeys(segments)): Refusal | undefined {
+    const { parentKey } = keys;
+    // Every node's ancestors are exact directories (add() refuses anything else), so when the
+    // parent is one, each ancestor would pass the loop below: skip it.
+    const ancestorsChecked = parentKey === '' || this.isDirKey(parentKey);
+    let key = '';
+    for (let depth = 1; depth < segments.length && !ancestorsChecked; depth++) {
+      key = depth === 1 ? (segments[0] as string) : `${key}/${segments[depth - 1] as string}`;
       const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
       if (node === undefined) continue;
       if (node.kind === 'symlink') {
@@ -56,26 +81,38 @@ export class ReleaseTree {
         return collision(`the directory ${JSON.stringify(key)} differs from the directory ${JSON.stringify(node.key)} only by case or Unicode normalisation`);
       }
     }
-    const key = segments.join('/');
+    key = keys.key;
     const same = this.#exact.get(key);
     if (same !== undefined) {
       if (same.kind === 'dir' && kind === 'dir') return undefined;
       const replacing = same.kind === 'symlink' ? 'would replace the symlink' : `would replace the ${same.kind}`;
       return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(same.key)} extracted earlier`);
     }
-    const alike = this.#folded.get(foldPath(key));
+    const alike = this.#folded.get(this.#fold(key));
     if (alike !== undefined && !(alike.kind === 'file' && kind === 'file')) {
       return collision(`the entry's path equals ${JSON.stringify(alike.key)} (a ${alike.kind}) after Unicode normalisation or case folding`);
     }
     return undefined;
   }
 
-  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target']): void {
-    const key = segments.join('/');
+  /**
+   * Records a path created. Its parent must be a directory recorded before (or the root):
+   * checkPlacement relies on that.
+   */
+  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target'], keys: PathKeys = pathKeys(segments)): void {
+    const { key, parentKey } = keys;
+    if (key === '' || (parentKey !== '' && !this.isDirKey(parentKey))) {
+      throw new Error(`ReleaseTree: ${JSON.stringify(key)} added before its parent directory`);
+    }
     const node: TreeNode = target === undefined ? { kind, key } : { kind, key, target };
     this.#exact.set(key, node);
-    const folded = foldPath(key);
+    const folded = this.#fold(key);
     if (!this.#folded.has(folded)) this.#folded.set(folded, node);
+  }
+
+  #fold(key: string): string {
+    if (this.#lastFold.key !== key) this.#lastFold = { key, folded: foldPath(key) };
+    return this.#lastFold.folded;
   }
 
   /**
@@ -144,6 +181,11 @@ export class ReleaseTree {
       return escapes('a hardlink target is not a regular file extracted earlier from this artifact');
     }
     return undefined;
+  }
+
+  /** Every path recorded, as created ('/'-joined) and what it is. */
+  *nodes(): Generator<{ readonly key: string; readonly kind: TreeNodeKind }> {
+    for (const node of this.#exact.values()) yield node;
   }
 
   /** Every symlink, to re-check against the final tree (a later symlink can redirect an earlier one). */

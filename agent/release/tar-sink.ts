@@ -13,6 +13,9 @@ export interface TarSinkOptions {
   readonly settled: () => Promise<void>;
 }
 
+/** Inflated bytes gunzip may run ahead of the parser. */
+const INFLATED_BUFFER_BYTES = 512 * 1024;
+
 const NESTED_MAGIC: readonly Buffer[] = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
 
 /**
@@ -30,7 +33,7 @@ export class TarSink extends Writable {
   #trailing = 0;
 
   constructor(options: TarSinkOptions) {
-    super();
+    super({ highWaterMark: INFLATED_BUFFER_BYTES });
     this.#options = options;
     options.parser.on('eof', () => {
       this.#sawEof = true;
@@ -74,8 +77,14 @@ export class TarSink extends Writable {
       callback();
       return;
     }
-    if (this.#options.parser.write(chunk)) callback();
-    else this.#options.parser.once('drain', () => callback());
+    // Parsing (and extracting) this chunk runs right after the current callback, not inside it:
+    // gunzip pushes from its thread-pool callback, which then starts inflating the next chunk
+    // only once this returns. Deferred, the two overlap (like the two processes of `tar xzf`);
+    // the writable buffer (highWaterMark) bounds how far gunzip runs ahead.
+    process.nextTick(() => {
+      if (this.#options.parser.write(chunk)) callback();
+      else this.#options.parser.once('drain', () => callback());
+    });
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -5,11 +5,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { EntryExtractor } from './entry-extractor';
+import { EntryWriteQueue, MAX_WRITER_THREADS } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
 import { VERSION_PATTERN } from '../store/version-name';
 import {
+  EarlyWriteback,
   ensureReleasesDir,
-  errnoOf,
   type ReleaseOnDisk,
   existingRelease,
   io,
@@ -20,7 +21,8 @@ import {
   syncTree,
 } from './release-dir';
 import { TarSink } from './tar-sink';
-import { UnpackError, shownPath } from './unpack-error';
+import { UnpackError } from './unpack-error';
+import { artifactMismatch, ignoredEntryError, streamError, tarError, type ErrorOrigins } from './unpack-failures';
 import {
   MAX_META_ENTRY_BYTES,
   MAX_TRAILING_PADDING_BYTES,
@@ -49,6 +51,12 @@ export interface UnpackOptions {
   readonly limits?: Partial<UnpackLimits>;
   /** Called with bytes of artifact read so far (for progress/logs). @default none */
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * Threads that create the entries, each its own subtrees: `initial` start, more join (up to
+   * `max`) while the filesystem is slow to keep up. 1-64.
+   * @default { initial: 1, max: os.availableParallelism() clamped to 2-4 }
+   */
+  readonly writerThreads?: { readonly initial?: number; readonly max?: number };
 }
 
 export interface UnpackedRelease {
@@ -63,12 +71,20 @@ export interface UnpackedRelease {
 }
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/**
+ * Inflated bytes per gunzip output chunk. Each chunk is a thread-pool round trip: at zlib's
+ * 16 KiB (or 64 KiB) the round trips cost more CPU than the inflating (in `npm run
+ * bench:artifact`, gunzip alone took 390-440 ms at 64 KiB, 250-270 ms at 256 KiB).
+ */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Verifies and unpacks one release artifact into `releasesDir/<version>`: source → size + sha256
- * → gunzip → node-tar Parser → checked, one-entry-at-a-time writer, inside a private temp dir
- * that is fsynced and renamed into place only when everything checked out. On any failure the
- * temp dir is removed and an UnpackError says what was wrong and what to do.
+ * → gunzip → node-tar Parser → every entry checked (EntryExtractor) → its operations run in
+ * order on a writer thread (EntryWriteQueue), inside a private temp dir that is flushed to disk
+ * and renamed into place only when everything checked out and the writer thread is gone. On any
+ * failure the writer thread is stopped, the temp dir removed, and an UnpackError says what was
+ * wrong and what to do.
  */
 export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRelease> {
   let plan: Plan;
@@ -84,10 +100,11 @@ export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRel
     return { ...plan.existing, reused: true };
   }
   const tempDir = await makeTempDir(releasesDir, options.version);
+  const early = new EarlyWriteback(tempDir);
   try {
-    const extractor = await extractVerified(tempDir, options, expected, limits);
+    const extractor = await extractVerified(tempDir, options, expected, limits, early);
     await io('open up the release dir', () => chmod(tempDir, 0o755));
-    await syncTree(tempDir, extractor.files, extractor.dirs);
+    await syncTree(tempDir, () => extractor.createdPaths(), early);
     if (await publish(tempDir, finalDir)) {
       return { dir: finalDir, files: extractor.entries, bytes: extractor.bytes, reused: false };
     }
@@ -95,6 +112,7 @@ export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRel
     const winner = await existingRelease(finalDir);
     return { ...(winner ?? { dir: finalDir, files: extractor.entries, bytes: extractor.bytes }), reused: true };
   } catch (error: unknown) {
+    await early.settled();
     await removeTree(tempDir).catch(() => undefined);
     throw error instanceof UnpackError ? error : ioError('unpack the release', error);
   }
@@ -117,6 +135,11 @@ async function planUnpack(options: UnpackOptions): Promise<Plan> {
   }
   const expected = checkExpected(options.expected);
   const limits = resolveUnpackLimits(options.limits);
+  for (const [name, threads] of Object.entries(options.writerThreads ?? {})) {
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS)) {
+      throw new UnpackError('UNPACK_INVALID_OPTIONS', `writerThreads.${name} must be an integer 1-${MAX_WRITER_THREADS}, got ${String(threads)}`);
+    }
+  }
   if (expected.size > limits.maxArtifactBytes) {
     throw new UnpackError(
       'ARTIFACT_TOO_LARGE',
@@ -135,135 +158,86 @@ async function extractVerified(
   options: UnpackOptions,
   expected: { sha256: string; size: number },
   limits: UnpackLimits,
+  early: EarlyWriteback,
 ): Promise<EntryExtractor> {
-  const abort = new AbortController();
-  const extractor = new EntryExtractor({ root: tempDir, limits, signal: abort.signal });
-  // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
-  const hashing = new HashingStream({
-    maxBytes: expected.size,
-    tooLarge: (bytes) =>
-      new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
-  const gunzip = createGunzip();
-  // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
-  // stage to emit an error is where it came from.
-  const origins: ErrorOrigins = new WeakMap();
-  const remember = (stage: 'source' | 'gzip') => (error: unknown) => {
-    if (typeof error === 'object' && error !== null && !origins.has(error)) origins.set(error, stage);
-  };
-  options.source.on('error', remember('source'));
-  gunzip.on('error', remember('gzip'));
-  const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
-
   let failure: UnpackError | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const sink = new TarSink({
-    parser,
-    maxInflatedBytes: maxInflatedBytes(limits),
-    maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
-    settled: async () => {
-      await chain;
-      if (failure !== undefined) throw failure;
-    },
-  });
-  /** Records the first failure, stops entry writers and the pipeline; returns the first failure. */
+  let sink: TarSink | undefined;
+  /** Records the first failure and stops the pipeline; returns the first failure. */
   const fail = (error: UnpackError): UnpackError => {
     if (failure !== undefined) return failure;
     failure = error;
-    abort.abort();
-    sink.destroy(error);
+    sink?.destroy(error);
     return error;
   };
-  parser.on('entry', (entry: ReadEntry) => {
-    chain = chain.then(async () => {
+  const writer = new EntryWriteQueue({
+    root: tempDir,
+    onFailure: (error) => void fail(error),
+    ...(options.writerThreads?.max === undefined ? {} : { threads: options.writerThreads.max }),
+    ...(options.writerThreads?.initial === undefined ? {} : { initialThreads: options.writerThreads.initial }),
+  });
+  try {
+    const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
+    // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
+    let lastBytes = 0;
+    const hashing = new HashingStream({
+      maxBytes: expected.size,
+      tooLarge: (bytes) =>
+        new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
+      onProgress: (bytes) => {
+        // Past each quarter of the artifact, start writing back what is unpacked so far.
+        if (Math.floor((4 * bytes) / expected.size) > Math.floor((4 * lastBytes) / expected.size)) early.start();
+        lastBytes = bytes;
+        options.onProgress?.(bytes);
+      },
+    });
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+    // pipeline() destroys every stage with the first error, so each stage re-emits it: the first
+    // stage to emit an error is where it came from.
+    const origins: ErrorOrigins = new WeakMap();
+    const remember = (stage: 'source' | 'gzip') => (error: unknown) => {
+      if (typeof error === 'object' && error !== null && !origins.has(error)) origins.set(error, stage);
+    };
+    options.source.on('error', remember('source'));
+    gunzip.on('error', remember('gzip'));
+    const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
+    sink = new TarSink({
+      parser,
+      maxInflatedBytes: maxInflatedBytes(limits),
+      maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
+      settled: async () => {
+        await writer.flush();
+        if (failure !== undefined) throw failure;
+      },
+    });
+    parser.on('entry', (entry: ReadEntry) => {
       if (failure !== undefined) return;
       try {
-        await extractor.extract(entry);
+        extractor.extract(entry);
       } catch (error: unknown) {
         fail(error instanceof UnpackError ? error : ioError('write an entry', error));
       }
     });
-  });
-  parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
-  parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
+    parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
+    parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
 
-  try {
-    await pipeline(options.source, hashing, gunzip, sink);
-  } catch (error: unknown) {
-    const primary = fail(streamError(error, origins, hashing.bytes === 0));
-    await chain; // let in-flight filesystem work finish before the temp dir is removed
-    throw (primary.code === 'ARTIFACT_TOO_LARGE' ? undefined : artifactMismatch(hashing, expected, primary)) ?? primary;
+    try {
+      await pipeline(options.source, hashing, gunzip, sink);
+    } catch (error: unknown) {
+      const primary = fail(streamError(error, origins, hashing.bytes === 0));
+      throw (primary.code === 'ARTIFACT_TOO_LARGE' ? undefined : artifactMismatch(hashing, expected, primary)) ?? primary;
+    }
+    const mismatch = artifactMismatch(hashing, expected);
+    if (mismatch !== undefined) throw mismatch;
+    if (extractor.entries === 0) {
+      throw new UnpackError('ARTIFACT_CORRUPT', 'the artifact holds no files (its tar has no entries)');
+    }
+    extractor.verifySymlinks();
+    return extractor;
+  } finally {
+    // Once this resolves the writer thread is gone: nothing more lands in tempDir, so it can be
+    // removed (on failure) or flushed and published (on success).
+    await writer.close();
   }
-  const mismatch = artifactMismatch(hashing, expected);
-  if (mismatch !== undefined) throw mismatch;
-  if (extractor.entries === 0) {
-    throw new UnpackError('ARTIFACT_CORRUPT', 'the artifact holds no files (its tar has no entries)');
-  }
-  extractor.verifySymlinks();
-  return extractor;
-}
-
-/**
- * Once the whole source was read, a wrong size or sha256 explains any other failure (a damaged
- * or substituted artifact), so it wins; undefined while the source is unfinished or matches.
- */
-function artifactMismatch(
-  hashing: HashingStream,
-  expected: { sha256: string; size: number },
-  cause?: UnpackError,
-): UnpackError | undefined {
-  const sha256 = hashing.sha256;
-  if (sha256 === undefined) return undefined;
-  const why = cause === undefined ? {} : { cause };
-  if (hashing.bytes !== expected.size) {
-    return new UnpackError(
-      'ARTIFACT_SIZE_MISMATCH',
-      `the artifact has ${hashing.bytes} bytes but the manifest says ${expected.size}`,
-      why,
-    );
-  }
-  if (sha256 !== expected.sha256) {
-    return new UnpackError('ARTIFACT_HASH_MISMATCH', `the artifact's sha256 is ${sha256} but the manifest says ${expected.sha256}`, why);
-  }
-  return undefined;
-}
-
-type ErrorOrigins = WeakMap<object, 'source' | 'gzip'>;
-
-function streamError(error: unknown, origins: ErrorOrigins, empty: boolean): UnpackError {
-  if (error instanceof UnpackError) return error;
-  const origin = typeof error === 'object' && error !== null ? origins.get(error) : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  if (origin === 'gzip') {
-    const problem = empty ? 'the artifact holds no files (it is empty)' : `the artifact is not valid gzip (${message})`;
-    return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
-  }
-  if (origin === 'source' || errnoOf(error) === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new UnpackError('ARTIFACT_READ_FAILED', `reading the artifact failed: ${message}`, { cause: error });
-  }
-  return ioError('unpack the artifact', error);
-}
-
-/** node-tar Parser errors (strict mode: every warning is one) mean the tar itself is broken. */
-function tarError(error: unknown, entries: number): UnpackError {
-  if (error instanceof UnpackError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const problem = entries === 0 ? `the artifact holds no files (${message})` : `the artifact is not a valid tar (${message})`;
-  return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
-}
-
-function ignoredEntryError(entry: ReadEntry): UnpackError {
-  const raw: unknown = entry.path;
-  const entryPath = typeof raw === 'string' ? shownPath(raw) : '';
-  if (entry.meta) {
-    return new UnpackError('ARTIFACT_CORRUPT', `a ${entry.type} header is bigger than ${MAX_META_ENTRY_BYTES} bytes`, { entryPath });
-  }
-  return new UnpackError(
-    'UNPACK_UNSUPPORTED_ENTRY',
-    `the entry is of tar type ${JSON.stringify(entry.header.typeKey)} (${entry.type}); only files, directories, symlinks and hardlinks are allowed`,
-    { entryPath },
-  );
 }
 
 function checkExpected(expected: UnpackOptions['expected']): { sha256: string; size: number } {

@@ -4,24 +4,17 @@
  * `deployctl push` packs it (packDirectory), read from a local file (no S3):
  *
  *   read+sha256          source → HashingStream → discard
- *   +gunzip              … → gunzip → discard
+ *   +gunzip              … → gunzip (256 KiB chunks, as unpackRelease) → discard
  *   +tar parse           … → gunzip → node-tar Parser, entries discarded
- *   unpackRelease        the real thing (checks, writes, flush, rename), with the
- *                        time inside writeEntryFile, makeDir and syncTree summed
- *   …, per-file fsync    the same with syncTree swapped (in this process only) for the
- *                        scheme it replaced: an fsync per file, then per dir, 16 at once
- *   …, sync writes       a prototype, not the agent's code: the same with writeEntryFile and
- *                        makeDir swapped (in this process only) for versions making the same
- *                        syscalls synchronously (no thread-pool round trip per open, write,
- *                        chmod, close), to size that cost
+ *   unpackRelease        the real thing (checks, writer threads, flush, rename), with the
+ *                        time inside syncTree; `1 writer` keeps it to one writer thread
  *   tar xzf, sync -f     GNU tar into a fresh dir, for comparison, then one syncfs
  *
  * The unpackRelease variants alternate for PROFILE_ROUNDS rounds (default 2), so that
  * other load on the machine hits them alike. `sync` runs before each stage. Not part
  * of `npm run bench:artifact`; for explaining a missed target.
  */
-import { chmodSync, closeSync, constants, createReadStream, createWriteStream, fchmodSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,9 +23,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { HashingStream } from '../../../agent/fs/hashing-stream';
-import * as entryWriter from '../../../agent/release/entry-writer';
 import * as releaseDir from '../../../agent/release/release-dir';
-import { unpackRelease } from '../../../agent/release/unpack-release';
+import { unpackRelease, type UnpackOptions } from '../../../agent/release/unpack-release';
 import { packDirectory } from '../../../cli/pack';
 import { generateTree } from './release-tree';
 import { runProcess } from './run-process';
@@ -63,83 +55,6 @@ function timeExport(mod: object, name: string, totals: Map<string, { ms: number;
   };
 }
 
-/** Prototype: entry-writer's writeEntryFile with the same syscalls made synchronously. */
-function writeEntryFileSync(absolute: string, entry: ReadEntry, mode: number, signal: AbortSignal): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    let fd: number;
-    try {
-      fd = openSync(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    } catch (error: unknown) {
-      reject(error);
-      return;
-    }
-    let written = 0;
-    let open = true;
-    const detach = (): void => {
-      entry.off('data', onData);
-      entry.off('end', onEnd);
-      entry.off('error', fail);
-      signal.removeEventListener('abort', onAbort);
-    };
-    function fail(error: unknown): void {
-      detach();
-      if (open) {
-        open = false;
-        closeSync(fd);
-      }
-      reject(error);
-    }
-    function onData(chunk: Buffer): void {
-      try {
-        for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset);
-        written += chunk.length;
-      } catch (error: unknown) {
-        fail(error);
-      }
-    }
-    function onEnd(): void {
-      detach();
-      try {
-        fchmodSync(fd, mode);
-        open = false;
-        closeSync(fd);
-        resolve(written);
-      } catch (error: unknown) {
-        fail(error);
-      }
-    }
-    function onAbort(): void {
-      fail(new Error('unpack aborted'));
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    entry.on('error', fail);
-    entry.on('end', onEnd);
-    entry.on('data', onData);
-  });
-}
-
-/** The flush syncTree did before it used syncfs: fsync every file, then every dir (deepest first), then root; 16 at once. */
-async function perFileFsync(root: string, files: readonly string[], dirs: readonly string[]): Promise<void> {
-  const items = [...files, ...[...dirs].sort((a, b) => b.length - a.length), root];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) {
-      const handle = await open(items[index] as string, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
-}
-
-async function makeDirSync(absolute: string): Promise<void> {
-  mkdirSync(absolute, { mode: entryWriter.DIR_MODE });
-  chmodSync(absolute, entryWriter.DIR_MODE);
-}
-
 async function stage(label: string, work: () => Promise<string | void>): Promise<void> {
   await runProcess('sync', [], { label: 'sync', timeoutMs: 120_000 });
   const started = performance.now();
@@ -160,7 +75,7 @@ async function main(): Promise<void> {
     process.stdout.write(`tree: ${tree.files} files, ${tree.dirs} dirs, ${(tree.bytes / 1e6).toFixed(1)} MB; artifact ${(expected.size / 1e6).toFixed(1)} MB\n`);
 
     await stage('read+sha256', () => pipeline(createReadStream(artifact), new HashingStream(), discard()));
-    await stage('+gunzip', () => pipeline(createReadStream(artifact), new HashingStream(), createGunzip(), discard()));
+    await stage('+gunzip', () => pipeline(createReadStream(artifact), new HashingStream(), createGunzip({ chunkSize: 256 * 1024 }), discard()));
     await stage('+tar parse', async () => {
       let entries = 0;
       const parser = new Parser({ strict: true });
@@ -168,42 +83,33 @@ async function main(): Promise<void> {
         entries += 1;
         entry.resume();
       });
-      await pipeline(createReadStream(artifact), new HashingStream(), createGunzip(), parser as unknown as NodeJS.WritableStream);
+      await pipeline(createReadStream(artifact), new HashingStream(), createGunzip({ chunkSize: 256 * 1024 }), parser as unknown as NodeJS.WritableStream);
       return `${entries} entries`;
     });
 
-    const writer = entryWriter as unknown as Record<string, unknown>;
-    const flush = releaseDir as unknown as Record<string, unknown>;
-    const asIs = { writeEntryFile: writer['writeEntryFile'], makeDir: writer['makeDir'], syncTree: flush['syncTree'] };
-    const variants: readonly { label: string; patch: () => void }[] = [
-      { label: 'unpackRelease', patch: () => undefined },
-      { label: '…, per-file fsync', patch: () => void (flush['syncTree'] = perFileFsync) },
-      {
-        label: '…, sync writes',
-        patch: () => {
-          writer['writeEntryFile'] = writeEntryFileSync;
-          writer['makeDir'] = makeDirSync;
-        },
-      },
+    const variants: readonly { label: string; writerThreads: UnpackOptions['writerThreads'] }[] = [
+      { label: 'unpackRelease', writerThreads: undefined },
+      { label: '…, 1 writer', writerThreads: { initial: 1, max: 1 } },
     ];
     const releases = path.join(work, 'releases');
     const rounds = Number(process.env['PROFILE_ROUNDS'] ?? '2');
     for (let round = 1; round <= rounds; round += 1) {
       for (const variant of variants) {
-        variant.patch();
         const totals = new Map<string, { ms: number; calls: number }>();
-        timeExport(entryWriter, 'writeEntryFile', totals);
-        timeExport(entryWriter, 'makeDir', totals);
         timeExport(releaseDir, 'syncTree', totals);
         try {
           await stage(variant.label, async () => {
-            const result = await unpackRelease({ source: createReadStream(artifact), expected, releasesDir: releases, version: 'v1' });
+            const result = await unpackRelease({
+              source: createReadStream(artifact),
+              expected,
+              releasesDir: releases,
+              version: 'v1',
+              ...(variant.writerThreads === undefined ? {} : { writerThreads: variant.writerThreads }),
+            });
             const parts = [...totals].map(([name, t]) => `${name} ${Math.round(t.ms)} ms/${t.calls}`);
             return `${result.files} entries; inside: ${parts.join(', ')}`;
           });
         } finally {
-          Object.assign(writer, { writeEntryFile: asIs.writeEntryFile, makeDir: asIs.makeDir });
-          flush['syncTree'] = asIs.syncTree;
           removeDir(releases);
         }
       }

@@ -1,0 +1,95 @@
+/**
+ * EntryWriteQueue on its own: real writer threads creating real files in a temp dir.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EntryWriteQueue } from '../../../../agent/release/entry-write-queue';
+import type { UnpackError } from '../../../../agent/release/unpack-error';
+import { withTimeout } from '../../../support/with-timeout';
+
+let root: string;
+let queue: EntryWriteQueue | undefined;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'deployctl-write-queue-'));
+});
+afterEach(async () => {
+  await queue?.close();
+  queue = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+function openQueue(options: { threads: number; maxInFlightBytes?: number }): { queue: EntryWriteQueue; failures: UnpackError[] } {
+  const failures: UnpackError[] = [];
+  queue = new EntryWriteQueue({
+    root,
+    threads: options.threads,
+    initialThreads: options.threads,
+    onFailure: (error) => failures.push(error),
+    ...(options.maxInFlightBytes === undefined ? {} : { maxInFlightBytes: options.maxInFlightBytes }),
+  });
+  return { queue, failures };
+}
+
+describe('EntryWriteQueue', () => {
+  test('a thread waiting for a mkdir on another thread stops when that mkdir fails', async () => {
+    // GIVEN `a` exists already, so the thread that creates `a` fails; `a/b` (a new subtree) is
+    // created by the other thread, after `a`
+    mkdirSync(path.join(root, 'a'));
+    const { queue: writer, failures } = openQueue({ threads: 2 });
+    writer.dir(path.join(root, 'a'), 0o755);
+    writer.dir(path.join(root, 'a', 'b'), 0o755);
+    writer.fileStart(path.join(root, 'a', 'b', 'c.js'), 0o644);
+    writer.fileData(Buffer.from('c'));
+    writer.fileEnd();
+
+    // WHEN every operation is awaited
+    const flushed = withTimeout(writer.flush(), 10_000, 'the write queue to settle');
+
+    // THEN the first failure is reported once, the waiting thread gave up, and close returns
+    await expect(flushed).rejects.toMatchObject({ code: 'UNPACK_IO_FAILED', message: expect.stringMatching(/EEXIST.*\/a'/) });
+    await withTimeout(writer.close(), 10_000, 'the writer threads to stop');
+    expect(failures).toHaveLength(1);
+    expect(existsSync(path.join(root, 'a', 'b'))).toBe(false);
+  });
+
+  test('holds the producer back while too much file data is in flight, and writes it all', async () => {
+    const { queue: writer } = openQueue({ threads: 2, maxInFlightBytes: 512 * 1024 });
+    const data = randomBytes(4 * 1024 * 1024);
+    writer.dir(path.join(root, 'd'), 0o755);
+    writer.fileStart(path.join(root, 'd', 'big.bin'), 0o644);
+    let offset = 0;
+    let waits = 0;
+    while (offset < data.length) {
+      // Synchronously, as the parser feeds an entry: acknowledgements cannot arrive meanwhile.
+      while (offset < data.length && !writer.saturated) {
+        writer.fileData(data.subarray(offset, offset + 64 * 1024));
+        offset += 64 * 1024;
+      }
+      if (offset < data.length) {
+        waits += 1;
+        await withTimeout(new Promise<void>((resume) => writer.onDrain(resume)), 10_000, 'the writers to drain');
+      }
+    }
+    writer.fileEnd();
+    await withTimeout(writer.flush(), 10_000, 'the write queue to settle');
+
+    expect(waits).toBeGreaterThan(0);
+    expect((await readFile(path.join(root, 'd', 'big.bin'))).equals(data)).toBe(true);
+  });
+
+  test('nothing queued after close reaches the disk', async () => {
+    const { queue: writer } = openQueue({ threads: 2 });
+    writer.dir(path.join(root, 'before'), 0o755);
+    await withTimeout(writer.flush(), 10_000, 'the write queue to settle');
+    await writer.close();
+
+    writer.dir(path.join(root, 'after'), 0o755);
+    await expect(withTimeout(writer.flush(), 10_000, 'flush after close')).resolves.toBeUndefined();
+
+    expect(existsSync(path.join(root, 'before'))).toBe(true);
+    expect(existsSync(path.join(root, 'after'))).toBe(false);
+  });
+});
