@@ -64,7 +64,8 @@ describe('a service-out deploy that cannot put the instance back in service', ()
     expect(kept).toBeGreaterThan(-1);
     expect(registered).toBeGreaterThan(kept);
     expect(givenBack).toBeGreaterThan(registered);
-    expect(readInstanceReport(fleet.store, instance.id)).toMatchObject({ running: 'v1', state: 'idle', lastDeploy: { version: 'v2', result: 'rolled-back', errorCode: 'ELB_CALL_FAILED' } });
+    await waitUntil(() => readInstanceReport(store, instance.id)?.state === 'idle', 10_000, 'the report to come to rest');
+    expect(readInstanceReport(store, instance.id)).toMatchObject({ running: 'v1', state: 'idle', lastDeploy: { version: 'v2', result: 'rolled-back', errorCode: 'ELB_CALL_FAILED' } });
     expect(await servedVersion(instance.port)).toBe('v1');
   });
 });
