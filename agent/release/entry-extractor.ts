@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
 import { checkEntryPath, parsePortablePath } from './entry-path';
-import { DIR_MODE, fileModeOf, safeJoin } from './entry-writer';
+import { DIR_MODE, fileModeOf, safeJoin } from './entry-destination';
 import type { EntryWriteQueue } from './entry-write-queue';
 import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
@@ -11,7 +11,7 @@ export interface EntryExtractorOptions {
   /** The private temp dir entries are written into. */
   readonly root: string;
   readonly limits: UnpackLimits;
-  /** Runs the checked operations, in order, on the writer thread. */
+  /** Runs the checked operations on its writer threads (in order where order matters). */
   readonly writer: EntryWriteQueue;
   /** Called with a refusal found once an entry's data has been read (a tar that ends inside it). */
   readonly fail: (error: UnpackError) => void;
@@ -31,8 +31,8 @@ const KINDS: ReadonlyMap<string, EntryKind> = new Map([
 
 /**
  * Checks every tar entry itself (path, type, link target, size, count) and only then queues
- * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations in
- * order on its own thread. The first unsafe entry throws an UnpackError; there is no
+ * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations on its
+ * own threads. The first unsafe entry throws an UnpackError; there is no
  * strip-and-continue. Everything is judged here against the model of the tree (ReleaseTree),
  * never against the disk, so queuing instead of awaiting each write changes no decision.
  */

@@ -1,4 +1,6 @@
 import path from 'node:path';
+
+/** Where an entry lands and with which mode: decided here, created by the writer threads. */
 import { UnpackError } from './unpack-error';
 
 /** Mode of every directory we create. */
