@@ -1,6 +1,5 @@
+// Where an entry lands and with which mode: decided here, created by the writer threads.
 import path from 'node:path';
-
-/** Where an entry lands and with which mode: decided here, created by the writer threads. */
 import { UnpackError } from './unpack-error';
 
 /** Mode of every directory we create. */
