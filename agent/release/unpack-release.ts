@@ -209,13 +209,20 @@ async function extractVerified(
         if (failure !== undefined) throw failure;
       },
     });
-    parser.on('entry', (entry: ReadEntry) => {
+    const extract = (entry: ReadEntry): void => {
       if (failure !== undefined) return;
       try {
         extractor.extract(entry);
       } catch (error: unknown) {
         fail(error instanceof UnpackError ? error : ioError('write an entry', error));
       }
+    };
+    // The parser emits the next entry only once this one was consumed: while the writers are
+    // behind, holding an entry back holds the whole stream (a file's data is held back the same
+    // way in EntryExtractor), so what is queued for them stays bounded whatever the entries are.
+    parser.on('entry', (entry: ReadEntry) => {
+      if (writer.saturated) writer.onDrain(() => extract(entry));
+      else extract(entry);
     });
     parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
     parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
