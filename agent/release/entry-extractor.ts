@@ -4,6 +4,7 @@ import { checkEntryPath, parsePortablePath } from './entry-path';
 import { DIR_MODE, fileModeOf, safeJoin } from './entry-destination';
 import type { EntryWriteQueue } from './entry-write-queue';
 import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
+import { ioError } from './release-dir';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
 import type { UnpackLimits } from './unpack-limits';
 
@@ -173,27 +174,37 @@ export class EntryExtractor {
    * the unpack instead of being closed.
    */
   #streamFile(entry: ReadEntry, absolute: string, size: number, entryPath: string): void {
-    const { writer } = this.#options;
+    const { writer, fail } = this.#options;
     writer.fileStart(absolute, fileModeOf(entry.mode));
     let received = 0;
+    // 'end' first: it must close this file before the parser (whose own 'end' listener comes
+    // after this call returns) hands over the next entry.
+    entry.once('end', () => {
+      if (received !== size) {
+        fail(new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }));
+        return;
+      }
+      try {
+        writer.fileEnd();
+      } catch (error: unknown) {
+        fail(ioError('write an entry', error));
+      }
+    });
     entry.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      writer.fileData(chunk);
+      try {
+        writer.fileData(chunk);
+      } catch (error: unknown) {
+        fail(ioError('write an entry', error));
+        return;
+      }
       if (writer.saturated) {
         entry.pause();
         writer.onDrain(() => entry.resume());
       }
     });
-    entry.once('end', () => {
-      if (received === size) {
-        writer.fileEnd();
-        return;
-      }
-      this.#options.fail(
-        new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }),
-      );
-    });
   }
+
 
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
   #ensureDirs(dirSegments: readonly string[], entryPath: string): void {

@@ -204,6 +204,9 @@ async function extractVerified(
       parser,
       maxInflatedBytes: maxInflatedBytes(limits),
       maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
+      // While the writers are behind, the parser gets no more bytes: entries without data (which
+      // a file's pause does not hold back) stay bounded too.
+      ready: () => (writer.saturated ? new Promise<void>((resume) => writer.onDrain(resume)) : undefined),
       settled: async () => {
         await writer.flush();
         if (failure !== undefined) throw failure;
@@ -217,13 +220,7 @@ async function extractVerified(
         fail(error instanceof UnpackError ? error : ioError('write an entry', error));
       }
     };
-    // The parser emits the next entry only once this one was consumed: while the writers are
-    // behind, holding an entry back holds the whole stream (a file's data is held back the same
-    // way in EntryExtractor), so what is queued for them stays bounded whatever the entries are.
-    parser.on('entry', (entry: ReadEntry) => {
-      if (writer.saturated) writer.onDrain(() => extract(entry));
-      else extract(entry);
-    });
+    parser.on('entry', extract);
     parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
     parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
 
