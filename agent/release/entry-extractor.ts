@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
 import { checkEntryPath, parsePortablePath } from './entry-path';
-import { DIR_MODE, fileModeOf, safeJoin } from './entry-writer';
+import { DIR_MODE, fileModeOf, safeJoin } from './entry-destination';
 import type { EntryWriteQueue } from './entry-write-queue';
 import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
+import { ioError } from './release-dir';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
 import type { UnpackLimits } from './unpack-limits';
 
@@ -11,7 +12,7 @@ export interface EntryExtractorOptions {
   /** The private temp dir entries are written into. */
   readonly root: string;
   readonly limits: UnpackLimits;
-  /** Runs the checked operations, in order, on the writer thread. */
+  /** Runs the checked operations on its writer threads (in order where order matters). */
   readonly writer: EntryWriteQueue;
   /** Called with a refusal found once an entry's data has been read (a tar that ends inside it). */
   readonly fail: (error: UnpackError) => void;
@@ -31,8 +32,8 @@ const KINDS: ReadonlyMap<string, EntryKind> = new Map([
 
 /**
  * Checks every tar entry itself (path, type, link target, size, count) and only then queues
- * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations in
- * order on its own thread. The first unsafe entry throws an UnpackError; there is no
+ * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations on its
+ * own threads. The first unsafe entry throws an UnpackError; there is no
  * strip-and-continue. Everything is judged here against the model of the tree (ReleaseTree),
  * never against the disk, so queuing instead of awaiting each write changes no decision.
  */
@@ -173,27 +174,37 @@ export class EntryExtractor {
    * the unpack instead of being closed.
    */
   #streamFile(entry: ReadEntry, absolute: string, size: number, entryPath: string): void {
-    const { writer } = this.#options;
+    const { writer, fail } = this.#options;
     writer.fileStart(absolute, fileModeOf(entry.mode));
     let received = 0;
+    // 'end' first: it must close this file before the parser (whose own 'end' listener comes
+    // after this call returns) hands over the next entry.
+    entry.once('end', () => {
+      if (received !== size) {
+        fail(new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }));
+        return;
+      }
+      try {
+        writer.fileEnd();
+      } catch (error: unknown) {
+        fail(ioError('write an entry', error));
+      }
+    });
     entry.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      writer.fileData(chunk);
+      try {
+        writer.fileData(chunk);
+      } catch (error: unknown) {
+        fail(ioError('write an entry', error));
+        return;
+      }
       if (writer.saturated) {
         entry.pause();
         writer.onDrain(() => entry.resume());
       }
     });
-    entry.once('end', () => {
-      if (received === size) {
-        writer.fileEnd();
-        return;
-      }
-      this.#options.fail(
-        new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }),
-      );
-    });
   }
+
 
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
   #ensureDirs(dirSegments: readonly string[], entryPath: string): void {

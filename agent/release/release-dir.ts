@@ -85,6 +85,9 @@ async function measureTree(dir: string): Promise<{ files: number; bytes: number 
  *
  * Elsewhere (macOS dev machines) and on that fallback: fsyncs every file, then every directory
  * (deepest first), then the root itself.
+ *
+ * `early`, when given, has been writing back in the background during the unpack: this waits
+ * for it, and falls back to the per-file fsyncs if one of those syncfs calls failed.
  */
 export async function syncTree(
   root: string,

@@ -11,6 +11,8 @@ export interface TarSinkOptions {
   readonly maxTrailingBytes: number;
   /** Resolves once every entry the parser emitted was written (or rejects). */
   readonly settled: () => Promise<void>;
+  /** A promise while the parser's consumer wants no more bytes for now; undefined when it does. @default always ready */
+  readonly ready?: () => Promise<void> | undefined;
 }
 
 /** Inflated bytes gunzip may run ahead of the parser. */
@@ -81,10 +83,13 @@ export class TarSink extends Writable {
     // gunzip pushes from its thread-pool callback, which then starts inflating the next chunk
     // only once this returns. Deferred, the two overlap (like the two processes of `tar xzf`);
     // the writable buffer (highWaterMark) bounds how far gunzip runs ahead.
-    process.nextTick(() => {
+    const feed = (): void => {
       if (this.#options.parser.write(chunk)) callback();
       else this.#options.parser.once('drain', () => callback());
-    });
+    };
+    const waiting = this.#options.ready?.();
+    if (waiting === undefined) process.nextTick(feed);
+    else waiting.then(feed, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
   }
 
   override _final(callback: (error?: Error | null) => void): void {

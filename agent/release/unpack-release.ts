@@ -80,11 +80,11 @@ const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Verifies and unpacks one release artifact into `releasesDir/<version>`: source → size + sha256
- * → gunzip → node-tar Parser → every entry checked (EntryExtractor) → its operations run in
- * order on a writer thread (EntryWriteQueue), inside a private temp dir that is flushed to disk
- * and renamed into place only when everything checked out and the writer thread is gone. On any
- * failure the writer thread is stopped, the temp dir removed, and an UnpackError says what was
- * wrong and what to do.
+ * → gunzip → node-tar Parser → every entry checked (EntryExtractor) → its operations run by
+ * writer threads (EntryWriteQueue, in order where order matters), inside a private temp dir that
+ * is flushed to disk and renamed into place only when everything checked out and the writer
+ * threads are gone. On any failure the writer threads are stopped, the temp dir removed, and an
+ * UnpackError says what was wrong and what to do.
  */
 export async function unpackRelease(options: UnpackOptions): Promise<UnpackedRelease> {
   let plan: Plan;
@@ -204,19 +204,23 @@ async function extractVerified(
       parser,
       maxInflatedBytes: maxInflatedBytes(limits),
       maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
+      // While the writers are behind, the parser gets no more bytes: entries without data (which
+      // a file's pause does not hold back) stay bounded too.
+      ready: () => (writer.saturated ? new Promise<void>((resume) => writer.onDrain(resume)) : undefined),
       settled: async () => {
         await writer.flush();
         if (failure !== undefined) throw failure;
       },
     });
-    parser.on('entry', (entry: ReadEntry) => {
+    const extract = (entry: ReadEntry): void => {
       if (failure !== undefined) return;
       try {
         extractor.extract(entry);
       } catch (error: unknown) {
         fail(error instanceof UnpackError ? error : ioError('write an entry', error));
       }
-    });
+    };
+    parser.on('entry', extract);
     parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
     parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
 
@@ -234,8 +238,8 @@ async function extractVerified(
     extractor.verifySymlinks();
     return extractor;
   } finally {
-    // Once this resolves the writer thread is gone: nothing more lands in tempDir, so it can be
-    // removed (on failure) or flushed and published (on success).
+    // Once this resolves the writer threads are gone: nothing more lands in tempDir, so it can
+    // be removed (on failure) or flushed and published (on success).
     await writer.close();
   }
 }

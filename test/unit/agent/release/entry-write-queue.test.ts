@@ -80,6 +80,20 @@ describe('EntryWriteQueue', () => {
     expect((await readFile(path.join(root, 'd', 'big.bin'))).equals(data)).toBe(true);
   });
 
+  test('counts batches of directories in flight too, so a stream of empty entries is held back as well', async () => {
+    const { queue: writer } = openQueue({ threads: 1, maxInFlightBytes: 256 * 1024 });
+    let made = 0;
+    while (!writer.saturated && made < 10_000) {
+      writer.dir(path.join(root, `d${made}`), 0o755);
+      made += 1;
+    }
+
+    expect(writer.saturated).toBe(true);
+    await withTimeout(new Promise<void>((resume) => writer.onDrain(resume)), 10_000, 'the writers to drain');
+    await withTimeout(writer.flush(), 10_000, 'the write queue to settle');
+    expect(existsSync(path.join(root, `d${made - 1}`))).toBe(true);
+  });
+
   test('nothing queued after close reaches the disk', async () => {
     const { queue: writer } = openQueue({ threads: 2 });
     writer.dir(path.join(root, 'before'), 0o755);

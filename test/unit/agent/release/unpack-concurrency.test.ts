@@ -60,6 +60,29 @@ describe('unpackRelease with several writer threads', () => {
     expect(readdirSync(sandbox.releasesDir)).toEqual(['v1']);
   });
 
+  test('keeps every entry in tar order while the writers are behind: empty files and dirs between big files', async () => {
+    // GIVEN more file data than the writers may have in flight, with entries that carry no data
+    // (which the parser hands over without waiting) between the files
+    const entries: HostileEntry[] = [];
+    for (let i = 0; i < 120; i++) {
+      entries.push({ path: `d${i}/`, type: TYPE.dir });
+      entries.push({ path: `d${i}/empty-${i}.txt`, body: '' });
+      entries.push({ path: `d${i}/data-${i}.bin`, body: randomBytes(96 * 1024) });
+      entries.push({ path: `d${i}/link-${i}`, type: TYPE.symlink, linkpath: `data-${i}.bin` });
+    }
+    const artifact = hostileArtifact(entries);
+
+    // WHEN one writer thread does all the writing
+    const release = await unpackInto(sandbox, artifact, { writerThreads: { initial: 1, max: 1 } });
+
+    // THEN each file has its own content
+    for (const entry of entries) {
+      if (entry.type !== undefined) continue;
+      expect(sha256Of(await readFile(path.join(release.dir, entry.path)))).toBe(sha256Of(entry.body ?? ''));
+    }
+    expect(release.files).toBe(entries.length);
+  });
+
   test('a write failure in the middle leaves no release dir and no temp dir', async () => {
     // GIVEN an artifact whose last subtree collides with a directory that appears in the temp
     // dir while the unpack runs (made as soon as the first bytes were read)

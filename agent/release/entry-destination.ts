@@ -1,3 +1,4 @@
+// Where an entry lands and with which mode: decided here, created by the writer threads.
 import path from 'node:path';
 import { UnpackError } from './unpack-error';
 
