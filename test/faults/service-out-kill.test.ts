@@ -191,7 +191,9 @@ describe('deploy-agent SIGKILLed while deregistered, desired.json rolled back me
     expect(readStateFile(instance.releasesDir)).toMatchObject({ state: 'idle', current: 'v1' });
     expect(restarted.agent.logs.some((l) => l.msg === 'deploying v2')).toBe(false);
     // Given back by the restarted agent once healthy: its lease had most of LONG_MS left.
-    expect(restarted.agent.logs).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^gave back service-out slot locks\/slot-0\.json: this instance is in service again/) }));
+    // (The log line follows the delete over the agent's stdout pipe: wait for it rather than race it.)
+    const gaveBack = /^gave back service-out slot locks\/slot-0\.json: this instance is in service again/;
+    await waitUntil(() => restarted.agent.logs.some((l) => typeof l.msg === 'string' && gaveBack.test(l.msg)), STEP_WITHIN_MS, 'the restarted agent to log that it gave its slot back');
     expect(await servedVersion(restarted.port)).toBe('v1');
   }, TEST_TIMEOUT_MS);
 });
