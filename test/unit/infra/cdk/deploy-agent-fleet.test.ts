@@ -1,6 +1,7 @@
+import { cdkTestApp } from '../../../support/cdk-test-app';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,7 +16,7 @@ const prefix = 'store-prefix-under-test';
 let stack: Stack;
 
 beforeEach(() => {
-  stack = new Stack(new App(), 'FleetTest');
+  stack = new Stack(cdkTestApp(), 'FleetTest');
 });
 
 function synth(props: DeployAgentFleetProps = {}): { fleet: DeployAgentFleet; template: Template } {

@@ -1,7 +1,7 @@
+import { cdkTestApp } from '../../../support/cdk-test-app';
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ExampleFleetStack } from '../../../../infra/cdk/bin/example';
 import { runCommand } from '../../../support/run-command';
@@ -10,7 +10,7 @@ const cdkDir = path.resolve(__dirname, '../../../../infra/cdk');
 
 describe('infra/cdk/bin/example.ts', () => {
   it('synthesizes a fleet with the store URL, DNS name and target group as outputs', () => {
-    const stack = new ExampleFleetStack(new App(), 'Example');
+    const stack = new ExampleFleetStack(cdkTestApp(), 'Example');
 
     const template = Template.fromStack(stack);
 

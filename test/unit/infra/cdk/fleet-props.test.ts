@@ -1,11 +1,12 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { cdkTestApp } from '../../../support/cdk-test-app';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { DeployAgentFleet } from '../../../../infra/cdk/lib/deploy-agent-fleet';
 import type { DeployAgentFleetProps } from '../../../../infra/cdk/lib/fleet-props';
 
 let stack: Stack;
 
 beforeEach(() => {
-  stack = new Stack(new App(), 'PropsTest');
+  stack = new Stack(cdkTestApp(), 'PropsTest');
 });
 
 describe('DeployAgentFleetProps validation', () => {

@@ -1,5 +1,6 @@
+import { cdkTestApp } from '../../../support/cdk-test-app';
 import path from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DeployAgentFleet } from '../../../../infra/cdk/lib/deploy-agent-fleet';
 import { fleetDefaults, RELEASE_PREFIX_REGEX } from '../../../../infra/cdk/lib/fleet-props';
@@ -23,7 +24,7 @@ let cdk: { template: Template; symbols: Symbols; userData: string };
 
 beforeAll(async () => {
   tf = await loadTerraformModule(moduleDir);
-  const stack = new Stack(new App(), 'Parity');
+  const stack = new Stack(cdkTestApp(), 'Parity');
   const fleet = new DeployAgentFleet(stack, 'Fleet', { releasePrefix: prefix });
   const id = (c: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(c.node.defaultChild as CfnElement);
   const template = Template.fromStack(stack);
