@@ -111,7 +111,7 @@ export class Agent {
     const instanceId = await resolveInstanceId(this.config);
     const loadBalancer = this.config.loadBalancer;
     const membership = loadBalancer
-      ? new LoadBalancerMembership({ loadBalancer, config: () => this.config.loadBalancer, instanceId, supervisor: this.supervisor, slots: this.store, log })
+      ? new LoadBalancerMembership({ loadBalancer, config: () => this.config.loadBalancer, instanceId, supervisor: this.supervisor, slots: this.store.slots, log })
       : undefined;
     this.membership = membership;
     const deployer = new Deployer(

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import type { CliIo } from './cli-io';
-import type { Command } from './command';
+import type { CliIo } from './run/cli-io';
+import type { Command } from './run/command';
 import { keygenCommand } from './commands/keygen';
 import { pruneCommand } from './commands/prune';
 import { pushCommand } from './commands/push';
 import { releasesCommand } from './commands/releases';
 import { rollbackCommand } from './commands/rollback';
 import { statusCommand } from './commands/status';
-import { dispatch } from './dispatch';
+import { dispatch } from './run/dispatch';
 
 /**
  * `deployctl`: the command table and the process wrapper. Each command lives

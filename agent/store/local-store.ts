@@ -19,9 +19,7 @@ import {
   type Manifest,
 } from './documents';
 import { LocalSlots } from './local-slots';
-import type { SlotRequest } from './slot-document';
 import type { ReleaseStore, Versioned } from './release-store';
-import type { HeldSlot } from './slot-store';
 import { assertValidVersion } from './version-name';
 
 /**
@@ -32,7 +30,7 @@ import { assertValidVersion } from './version-name';
  */
 export class LocalStore implements ReleaseStore {
   /** Service-out slots under locks/ (local-slots.ts). */
-  private readonly slots: LocalSlots;
+  readonly slots: LocalSlots;
 
   constructor(
     readonly root: string,
@@ -41,21 +39,9 @@ export class LocalStore implements ReleaseStore {
     this.slots = new LocalSlots(root, url);
   }
 
-  tryAcquireSlot(request: SlotRequest): Promise<HeldSlot | undefined> {
-    return this.slots.tryAcquireSlot(request);
-  }
 
-  renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
-    return this.slots.renewSlot(slot, leaseMs);
-  }
 
-  releaseSlot(slot: HeldSlot): Promise<void> {
-    return this.slots.releaseSlot(slot);
-  }
 
-  listSlots(): Promise<HeldSlot[]> {
-    return this.slots.listSlots();
-  }
 
   async readDesired(): Promise<Versioned<DesiredState> | undefined> {
     const text = await this.readText('desired.json');

@@ -12,11 +12,13 @@ export interface Versioned<T> {
  * The release store (DESIGN §1): one interface, two backends (a local
  * directory, S3). Keys are relative to the store's prefix. Writes of
  * artifacts and manifests are exclusive: a version is never overwritten.
- * Service-out slots (locks/, DESIGN §4) are part of it: see slot-store.ts.
+ * Service-out slots (locks/, DESIGN §4) are its `slots` member.
  */
-export interface ReleaseStore extends SlotStore {
+export interface ReleaseStore {
   /** Where the store is, as the user wrote it (for messages). */
   readonly url: string;
+  /** Service-out slots under locks/ (slot-store.ts). */
+  readonly slots: SlotStore;
 
   /** desired.json, or undefined when nothing was pushed yet. Throws STORE_DOCUMENT_INVALID on a bad document. */
   readDesired(): Promise<Versioned<DesiredState> | undefined>;

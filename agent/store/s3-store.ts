@@ -26,8 +26,6 @@ import { createS3Client } from './s3-client';
 import { isConditionalConflict, isMissingKey, isNotModified, isPreconditionFailed, storeUnavailable } from './s3-errors';
 import type { S3Options } from './s3-options';
 import { S3Slots } from './s3-slots';
-import type { SlotRequest } from './slot-document';
-import type { HeldSlot } from './slot-store';
 import { assertValidVersion } from './version-name';
 
 /**
@@ -53,7 +51,7 @@ export class S3Store implements ReleaseStore {
   /** The last desired.json read, answered again on a 304. */
   private lastDesired: Versioned<DesiredState> | undefined;
   /** Service-out slots under locks/ (s3-slots.ts). */
-  private readonly slots: S3Slots;
+  readonly slots: S3Slots;
 
   constructor(
     readonly bucket: string,
@@ -66,21 +64,9 @@ export class S3Store implements ReleaseStore {
     this.slots = new S3Slots({ client: this.client, bucket, url, fullKey: (storeKey) => this.key(storeKey) });
   }
 
-  tryAcquireSlot(request: SlotRequest): Promise<HeldSlot | undefined> {
-    return this.slots.tryAcquireSlot(request);
-  }
 
-  renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
-    return this.slots.renewSlot(slot, leaseMs);
-  }
 
-  releaseSlot(slot: HeldSlot): Promise<void> {
-    return this.slots.releaseSlot(slot);
-  }
 
-  listSlots(): Promise<HeldSlot[]> {
-    return this.slots.listSlots();
-  }
 
   async readDesired(): Promise<Versioned<DesiredState> | undefined> {
     const key = this.key('desired.json');

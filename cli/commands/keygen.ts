@@ -3,11 +3,11 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DeployError } from '../../agent/errors';
 import { keyIdOf, spkiBase64 } from '../../agent/release/signing-keys';
-import type { CliIo } from '../cli-io';
-import type { Command } from '../command';
-import { withJsonFailure } from '../json-failure';
-import { parseFlags } from '../parse-flags';
-import { EXIT_OK, UsageError } from '../usage-error';
+import type { CliIo } from '../run/cli-io';
+import type { Command } from '../run/command';
+import { withJsonFailure } from '../run/json-failure';
+import { parseFlags } from '../args/parse-flags';
+import { EXIT_OK, UsageError } from '../args/usage-error';
 
 export const DEFAULT_PRIVATE_NAME = 'deployctl-signing.key';
 export const DEFAULT_PUBLIC_NAME = 'deployctl-signing.pub';

@@ -1,11 +1,11 @@
 import { DeployError } from '../../agent/errors';
 import type { Manifest } from '../../agent/store/documents';
-import type { Command } from '../command';
-import { formatBytes } from '../format-bytes';
-import { parseFlags } from '../parse-flags';
-import { planPrune, type KeptRelease } from '../prune-plan';
-import { openCliStore } from '../store-url';
-import { EXIT_OK, UsageError } from '../usage-error';
+import type { Command } from '../run/command';
+import { formatBytes } from '../output/format-bytes';
+import { parseFlags } from '../args/parse-flags';
+import { planPrune, type KeptRelease } from '../publish/prune-plan';
+import { openCliStore } from '../args/store-url';
+import { EXIT_OK, UsageError } from '../args/usage-error';
 
 export const PRUNE_HELP = `Usage: deployctl prune --keep N [options]
 

@@ -2,20 +2,20 @@ import path from 'node:path';
 import { describeError } from '../../agent/errors';
 import { strategySchema, type Manifest, type Strategy } from '../../agent/store/documents';
 import { assertValidVersion } from '../../agent/store/version-name';
-import { appDirSource, archiveFileSource, type ArtifactSource } from '../artifact-source';
-import type { CliIo } from '../cli-io';
-import type { Command } from '../command';
-import { createdBy } from '../created-by';
-import { formatBytes } from '../format-bytes';
-import { withJsonFailure } from '../json-failure';
-import { parseFlags } from '../parse-flags';
-import { createPushProgress } from '../progress';
-import { assertVersionFree, publishRelease } from '../publish-release';
-import { readSigningKey, signManifest } from '../sign-manifest';
-import { openCliStore } from '../store-url';
-import { EXIT_OK, UsageError } from '../usage-error';
-import { liveLine, prepareWait } from '../wait-for-rollout';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../wait-options';
+import { appDirSource, archiveFileSource, type ArtifactSource } from '../pack/artifact-source';
+import type { CliIo } from '../run/cli-io';
+import type { Command } from '../run/command';
+import { createdBy } from '../publish/created-by';
+import { formatBytes } from '../output/format-bytes';
+import { withJsonFailure } from '../run/json-failure';
+import { parseFlags } from '../args/parse-flags';
+import { createPushProgress } from '../output/progress';
+import { assertVersionFree, publishRelease } from '../publish/publish-release';
+import { readSigningKey, signManifest } from '../publish/sign-manifest';
+import { openCliStore } from '../args/store-url';
+import { EXIT_OK, UsageError } from '../args/usage-error';
+import { liveLine, prepareWait } from '../fleet/wait-for-rollout';
+import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 
 export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
 

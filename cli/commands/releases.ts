@@ -1,10 +1,10 @@
-import type { Command } from '../command';
-import { formatBytes } from '../format-bytes';
-import { parseFlags } from '../parse-flags';
-import { runningOn } from '../running-on';
-import { openCliStore } from '../store-url';
-import { formatTable } from '../text-table';
-import { EXIT_OK, UsageError } from '../usage-error';
+import type { Command } from '../run/command';
+import { formatBytes } from '../output/format-bytes';
+import { parseFlags } from '../args/parse-flags';
+import { runningOn } from '../fleet/running-on';
+import { openCliStore } from '../args/store-url';
+import { formatTable } from '../output/text-table';
+import { EXIT_OK, UsageError } from '../args/usage-error';
 
 export const RELEASES_HELP = `Usage: deployctl releases [options]
 

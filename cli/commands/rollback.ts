@@ -1,14 +1,14 @@
 import { describeError } from '../../agent/errors';
 import { assertValidVersion } from '../../agent/store/version-name';
-import type { CliIo } from '../cli-io';
-import type { Command } from '../command';
-import { withJsonFailure } from '../json-failure';
-import { parseFlags } from '../parse-flags';
-import { rollBack } from '../roll-back';
-import { openCliStore } from '../store-url';
-import { EXIT_OK, UsageError } from '../usage-error';
-import { liveLine, prepareWait } from '../wait-for-rollout';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../wait-options';
+import type { CliIo } from '../run/cli-io';
+import type { Command } from '../run/command';
+import { withJsonFailure } from '../run/json-failure';
+import { parseFlags } from '../args/parse-flags';
+import { rollBack } from '../publish/roll-back';
+import { openCliStore } from '../args/store-url';
+import { EXIT_OK, UsageError } from '../args/usage-error';
+import { liveLine, prepareWait } from '../fleet/wait-for-rollout';
+import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 
 export const ROLLBACK_HELP = `Usage: deployctl rollback [<version>] [options]
 

@@ -1,14 +1,14 @@
 import { describeError } from '../../agent/errors';
 import type { ReleaseStore } from '../../agent/store/release-store';
-import type { CliIo } from '../cli-io';
-import type { Command } from '../command';
-import { readFleet } from '../fleet';
-import { holdInterrupt, pause } from '../interrupt';
-import { parseFlags } from '../parse-flags';
-import { statusJson, statusText } from '../status-view';
-import { openCliStore } from '../store-url';
-import { EXIT_OK, UsageError } from '../usage-error';
-import { parseStaleAfter } from '../wait-options';
+import type { CliIo } from '../run/cli-io';
+import type { Command } from '../run/command';
+import { readFleet } from '../fleet/fleet';
+import { holdInterrupt, pause } from '../run/interrupt';
+import { parseFlags } from '../args/parse-flags';
+import { statusJson, statusText } from '../output/status-view';
+import { openCliStore } from '../args/store-url';
+import { EXIT_OK, UsageError } from '../args/usage-error';
+import { parseStaleAfter } from '../fleet/wait-options';
 
 export const STATUS_HELP = `Usage: deployctl status [options]
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { dispatch } from '../../cli/dispatch';
+import { dispatch } from '../../cli/run/dispatch';
 import { COMMANDS } from '../../cli/main';
 import { makeFixtureRelease } from './fixture-releases';
 import { withTimeout } from './with-timeout';

@@ -25,7 +25,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { HashingStream } from '../../../agent/fs/hashing-stream';
 import * as releaseDir from '../../../agent/release/release-dir';
 import { unpackRelease, type UnpackOptions } from '../../../agent/release/unpack-release';
-import { packDirectory } from '../../../cli/pack';
+import { packDirectory } from '../../../cli/pack/pack';
 import { generateTree } from './release-tree';
 import { runProcess } from './run-process';
 import { removeDir } from './steps';

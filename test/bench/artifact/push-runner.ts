@@ -1,6 +1,6 @@
 /**
  * `node push-runner.js VERSION DIR STORE_URL`: the push side when the CLI
- * cannot be pointed at a local S3 endpoint (cli/store-url.ts without
+ * cannot be pointed at a local S3 endpoint (cli/args/store-url.ts without
  * DEPLOYCTL_S3_ENDPOINT support). It runs what `deployctl push VERSION --dir
  * DIR --store STORE_URL` runs (cli/commands/push.ts): assertVersionFree,
  * appDirSource, plain progress lines, publishRelease; only the store is
@@ -10,10 +10,10 @@
  */
 import path from 'node:path';
 import { openStore } from '../../../agent/store/open-store';
-import { appDirSource } from '../../../cli/artifact-source';
-import { createdBy } from '../../../cli/created-by';
-import { createPushProgress } from '../../../cli/progress';
-import { assertVersionFree, publishRelease } from '../../../cli/publish-release';
+import { appDirSource } from '../../../cli/pack/artifact-source';
+import { createdBy } from '../../../cli/publish/created-by';
+import { createPushProgress } from '../../../cli/output/progress';
+import { assertVersionFree, publishRelease } from '../../../cli/publish/publish-release';
 
 async function main(): Promise<void> {
   const [version, dir, storeUrl] = process.argv.slice(2);

@@ -34,7 +34,7 @@ const TRANSFER_CHILD = path.join(__dirname, 'transfer-child.js');
 const FETCH_CHILD = path.join(__dirname, 'fetch-unpack-child.js');
 
 /**
- * Whether the built CLI reads DEPLOYCTL_S3_ENDPOINT (cli/store-url.ts passing S3
+ * Whether the built CLI reads DEPLOYCTL_S3_ENDPOINT (cli/args/store-url.ts passing S3
  * options from the environment). Looked up in dist/cli rather than tried: a CLI
  * that ignored it would go to AWS itself.
  */

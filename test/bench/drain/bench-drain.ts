@@ -7,7 +7,7 @@
  *
  * Progress goes to stderr; stdout gets a table and, as its last line, one JSON object.
  */
-import { formatTable } from '../../../cli/text-table';
+import { formatTable } from '../../../cli/output/text-table';
 import { DEREGISTRATION_DELAY_S, HEALTH_CHECK_INTERVAL_MS, HEALTHY_THRESHOLD, runDrain, type DrainRun } from './drain-run';
 
 /** The target: early drain at most this fraction of the full delay. */

@@ -1,4 +1,4 @@
-import { formatTable } from '../../../cli/text-table';
+import { formatTable } from '../../../cli/output/text-table';
 import { SOAK_MAX_GROWTH } from './soak-config';
 import type { SoakResult } from './soak-run';
 

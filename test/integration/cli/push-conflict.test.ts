@@ -5,9 +5,9 @@ import { PassThrough } from 'node:stream';
 import { desiredSchema, type DesiredState } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
 import type { Versioned } from '../../../agent/store/release-store';
-import { appDirSource } from '../../../cli/artifact-source';
-import { ProgressLines } from '../../../cli/progress';
-import { publishRelease } from '../../../cli/publish-release';
+import { appDirSource } from '../../../cli/pack/artifact-source';
+import { ProgressLines } from '../../../cli/output/progress';
+import { publishRelease } from '../../../cli/publish/publish-release';
 import { pushFixtures, readJson } from '../../support/cli-harness';
 import { makeFixtureRelease } from '../../support/fixture-releases';
 

@@ -5,7 +5,7 @@ import { DeployError } from '../../../agent/errors';
 import { desiredSchema, type DesiredState } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
 import type { Versioned } from '../../../agent/store/release-store';
-import { rollBack } from '../../../cli/roll-back';
+import { rollBack } from '../../../cli/publish/roll-back';
 import { readInstanceReport, reportsLive, startAgentHarness, type AgentHarness } from '../../support/agent-harness';
 import { lines, pushFixtures, readJson, runCli, snapshotDir } from '../../support/cli-harness';
 import { waitUntil } from '../../support/with-timeout';

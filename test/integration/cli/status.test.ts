@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { InstanceStatus } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
-import { dispatch } from '../../../cli/dispatch';
+import { dispatch } from '../../../cli/run/dispatch';
 import { COMMANDS } from '../../../cli/main';
 import { readInstanceReport, reportsLive, startAgentHarness, type AgentHarness } from '../../support/agent-harness';
 import { lines, runCli } from '../../support/cli-harness';

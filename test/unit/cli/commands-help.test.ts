@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { dispatch } from '../../../cli/dispatch';
+import { dispatch } from '../../../cli/run/dispatch';
 import { COMMANDS } from '../../../cli/main';
 
 async function helpOf(args: string[]): Promise<{ code: number; out: string }> {

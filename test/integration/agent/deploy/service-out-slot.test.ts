@@ -41,10 +41,10 @@ describe('service-out slot gate', () => {
     ...overrides,
   });
   const gateOf = (holder: string, overrides: Partial<NonNullable<RuntimeConfig['loadBalancer']>> = {}): SlotGate =>
-    storeSlotGate({ slots: store, holder, config: () => config(overrides), log: quiet });
+    storeSlotGate({ slots: store.slots, holder, config: () => config(overrides), log: quiet });
   /** What a killed run leaves: a live slot under `holder` (the first free one up to `index`) that nobody renews or gives back. */
   const leftBehind = async (holder: string, index = 0) => {
-    const slot = await store.tryAcquireSlot({ maxUnavailable: index + 1, holder, version: 'v2', leaseMs: LEASE_MS });
+    const slot = await store.slots.tryAcquireSlot({ maxUnavailable: index + 1, holder, version: 'v2', leaseMs: LEASE_MS });
     if (slot?.index !== index) throw new Error(`slot ${index} not taken (${slot?.key ?? 'none free'})`);
     return slot;
   };
@@ -62,11 +62,11 @@ describe('service-out slot gate', () => {
     const slot = await gateOf(me).take('v3', signal);
 
     expect(slot.key).toBe(left.key);
-    const [stored] = await store.listSlots();
+    const [stored] = await store.slots.listSlots();
     expect(stored?.lease.holder).toBe(me);
     expect(stored?.etag).not.toBe(left.etag);
     await slot.release();
-    await expect(store.listSlots()).resolves.toEqual([]);
+    await expect(store.slots.listSlots()).resolves.toEqual([]);
   });
 
   it('still waits for a slot another instance holds (and gives up after slotWaitTimeoutMs)', async () => {
@@ -77,7 +77,7 @@ describe('service-out slot gate', () => {
   it('does not take over its own slot that no longer counts (maxUnavailable lowered): it takes a counted one', async () => {
     const filler = await leftBehind(other, 0);
     const left = await leftBehind(me, 1);
-    await store.releaseSlot(filler);
+    await store.slots.releaseSlot(filler);
     const slot = await gateOf(me).take('v3', signal);
     expect(slot.key).not.toBe(left.key);
     await slot.release();
@@ -86,16 +86,16 @@ describe('service-out slot gate', () => {
   it('keeps a slot while the instance is out of service, renewing it, and the next deploy carries on with it', async () => {
     const gate = gateOf(me, { slotLeaseMs: 3_000 });
     const first = await gate.take('v2', signal);
-    const [taken] = await store.listSlots();
+    const [taken] = await store.slots.listSlots();
     first.keep();
 
-    await waitUntil(async () => (await store.listSlots())[0]?.lease.expiresAt !== taken?.lease.expiresAt, 10_000, 'the kept slot to be renewed');
+    await waitUntil(async () => (await store.slots.listSlots())[0]?.lease.expiresAt !== taken?.lease.expiresAt, 10_000, 'the kept slot to be renewed');
     expect((await gate.held()).map((s) => s.key)).toEqual([first.key]);
     await expect(gateOf(other).take('v2', signal)).rejects.toMatchObject({ code: 'SLOT_TIMEOUT' });
     const second = await gate.take('v3', signal);
     expect(second.key).toBe(first.key);
     await second.release();
-    await expect(store.listSlots()).resolves.toEqual([]);
+    await expect(store.slots.listSlots()).resolves.toEqual([]);
   });
 
   it('gives back what it holds between deploys once the instance is in service again: a kept slot and one a killed run left', async () => {
@@ -109,7 +109,7 @@ describe('service-out slot gate', () => {
     expect(held.map((s) => s.key).sort()).toEqual(['locks/slot-0.json', 'locks/slot-1.json']);
     await gate.giveBack(held);
 
-    await expect(store.listSlots()).resolves.toEqual([]);
+    await expect(store.slots.listSlots()).resolves.toEqual([]);
     await expect(gate.held()).resolves.toEqual([]);
   });
 });

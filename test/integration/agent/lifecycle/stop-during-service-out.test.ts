@@ -18,7 +18,7 @@ describe('SIGTERM while a service-out deploy waits for its slot', () => {
     if (!instance) throw new Error('one instance expected');
     // Another instance holds the fleet's only slot, for longer than this test.
     const store = new LocalStore(fleet.store);
-    const held = await store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-0another000000001', version: 'v2', leaseMs: 600_000 });
+    const held = await store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-0another000000001', version: 'v2', leaseMs: 600_000 });
     expect(held).toBeDefined();
 
     const push = await fleet.push('v2', { strategy: 'service-out' });
@@ -32,7 +32,7 @@ describe('SIGTERM while a service-out deploy waits for its slot', () => {
     expect(['draining', undefined]).toContain((await describeTarget(fleet.client, fleet.arn, instance.id))?.TargetHealth?.State);
     const state = JSON.parse(readFileSync(path.join(fleet.work, 'agent-1', 'state.json'), 'utf8')) as { current: string; failed: unknown };
     expect(state).toMatchObject({ current: 'v1', failed: null });
-    const slots = await store.listSlots();
+    const slots = await store.slots.listSlots();
     expect(slots.map((s) => s.lease.holder)).toEqual(['i-0another000000001']);
   });
 });

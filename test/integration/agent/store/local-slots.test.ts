@@ -23,7 +23,7 @@ describe('LocalStore slots: claims', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function expiredSlot(): Promise<HeldSlot> {
-    const slot = await store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-old', version: 'v1', leaseMs: 1 });
+    const slot = await store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-old', version: 'v1', leaseMs: 1 });
     if (slot === undefined) throw new Error('no slot');
     const expiresMs = Date.parse(slot.lease.expiresAt);
     await waitUntil(() => Date.now() > expiresMs, 5_000, `the lease of ${slot.key} to expire`, 2);
@@ -35,8 +35,8 @@ describe('LocalStore slots: claims', () => {
   it('does not take over an expired lease while another agent holds a live claim on it', async () => {
     const old = await expiredSlot();
     await writeFile(claimOf(old), '');
-    await expect(store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 })).resolves.toBeUndefined();
-    await expect(store.listSlots()).resolves.toEqual([old]);
+    await expect(store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 })).resolves.toBeUndefined();
+    await expect(store.slots.listSlots()).resolves.toEqual([old]);
   });
 
   it('breaks a claim left by an agent that died holding it, then takes the lease over', async () => {
@@ -44,18 +44,18 @@ describe('LocalStore slots: claims', () => {
     await writeFile(claimOf(old), '');
     const longAgo = new Date(Date.now() - 2 * CLAIM_STALE_MS);
     await utimes(claimOf(old), longAgo, longAgo);
-    await expect(store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 })).resolves.toMatchObject({
+    await expect(store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 })).resolves.toMatchObject({
       lease: { holder: 'i-new' },
     });
     expect((await readdir(locks())).sort()).toEqual(['slot-0.json']);
   });
 
   it('leaves no claim or temp file behind after acquire, renew and release', async () => {
-    const held = await store.tryAcquireSlot({ maxUnavailable: 2, holder: 'i-aaa', version: 'v2', leaseMs: 60_000 });
+    const held = await store.slots.tryAcquireSlot({ maxUnavailable: 2, holder: 'i-aaa', version: 'v2', leaseMs: 60_000 });
     if (held === undefined) throw new Error('no slot');
-    const renewed = await store.renewSlot(held, 60_000);
+    const renewed = await store.slots.renewSlot(held, 60_000);
     expect(await readdir(locks())).toEqual(['slot-0.json']);
-    await store.releaseSlot(renewed);
+    await store.slots.releaseSlot(renewed);
     expect(await readdir(locks())).toEqual([]);
   });
 });

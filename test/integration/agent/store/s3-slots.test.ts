@@ -27,14 +27,14 @@ describe('S3Store slots: conditional requests', () => {
       .map(({ operation, ifMatch, ifNoneMatch, status }) => ({ operation, ifMatch, ifNoneMatch, status }));
 
   it('takes with If-None-Match: *, takes over with If-Match on the ETag read, renews and releases with If-Match', async () => {
-    const old = await store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-old', version: 'v1', leaseMs: 1 });
+    const old = await store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-old', version: 'v1', leaseMs: 1 });
     if (old === undefined) throw new Error('no slot');
     expect(calls()).toEqual([{ operation: 'PutObject', ifNoneMatch: '*', ifMatch: undefined, status: 200 }]);
     const expiresMs = Date.parse(old.lease.expiresAt);
     await waitUntil(() => Date.now() > expiresMs, 5_000, `the lease of ${old.key} to expire`, 2);
 
     server.clearRequests();
-    const taker = await store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 });
+    const taker = await store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-new', version: 'v2', leaseMs: 60_000 });
     if (taker === undefined) throw new Error('no takeover');
     expect(calls()).toEqual([
       { operation: 'PutObject', ifNoneMatch: '*', ifMatch: undefined, status: 412 },
@@ -43,20 +43,20 @@ describe('S3Store slots: conditional requests', () => {
     ]);
 
     server.clearRequests();
-    const renewed = await store.renewSlot(taker, 60_000);
-    await store.releaseSlot(old);
-    await store.releaseSlot(renewed);
+    const renewed = await store.slots.renewSlot(taker, 60_000);
+    await store.slots.releaseSlot(old);
+    await store.slots.releaseSlot(renewed);
     expect(calls()).toEqual([
       { operation: 'PutObject', ifNoneMatch: undefined, ifMatch: taker.etag, status: 200 },
       { operation: 'DeleteObject', ifNoneMatch: undefined, ifMatch: old.etag, status: 412 },
       { operation: 'DeleteObject', ifNoneMatch: undefined, ifMatch: renewed.etag, status: 204 },
     ]);
-    await expect(store.listSlots()).resolves.toEqual([]);
+    await expect(store.slots.listSlots()).resolves.toEqual([]);
   });
 
   it('retries a slot write that S3 answered with 503, and takes the slot', async () => {
     server.failNext(2, 503);
-    await expect(store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-aaa', version: 'v1', leaseMs: 60_000 })).resolves.toMatchObject({
+    await expect(store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-aaa', version: 'v1', leaseMs: 60_000 })).resolves.toMatchObject({
       lease: { holder: 'i-aaa' },
     });
     expect(calls().map((call) => call.status)).toEqual([503, 503, 200]);
@@ -64,7 +64,7 @@ describe('S3Store slots: conditional requests', () => {
 
   it('fails with STORE_UNAVAILABLE naming the slot key when S3 is down, not with "held by someone else"', async () => {
     await server.stop();
-    await expect(store.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-aaa', version: 'v1', leaseMs: 60_000 })).rejects.toMatchObject({
+    await expect(store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-aaa', version: 'v1', leaseMs: 60_000 })).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       message: expect.stringContaining('locks/slot-0.json'),
     });

@@ -34,7 +34,7 @@ describe.each(backends)('SlotStore protocol: %s', (_name, makeBackend) => {
   let slots: SlotStore;
   beforeEach(async () => {
     backend = await makeBackend();
-    slots = backend.store;
+    slots = backend.store.slots;
   });
   afterEach(() => backend.cleanup());
 

@@ -35,7 +35,7 @@ describe.each(backends)('SlotKeeper: %s', (_name, makeBackend) => {
   let keeper: SlotKeeper | undefined;
   beforeEach(async () => {
     backend = await makeBackend();
-    slots = new CountingSlots(backend.store);
+    slots = new CountingSlots(backend.store.slots);
   });
   afterEach(async () => {
     await keeper?.release();

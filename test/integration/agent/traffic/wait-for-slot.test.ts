@@ -12,7 +12,7 @@ describe.each(backends)('waitForSlot: %s', (_name, makeBackend) => {
   let slots: SlotStore;
   beforeEach(async () => {
     backend = await makeBackend();
-    slots = backend.store;
+    slots = backend.store.slots;
   });
   afterEach(() => backend.cleanup());
 

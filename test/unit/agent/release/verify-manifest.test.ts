@@ -3,7 +3,7 @@ import { parseSigningKey, parseTrustedKey, type SigningKey, type TrustedKey } fr
 import { verifyManifest } from '../../../../agent/release/verify-manifest';
 import { canonicalManifest } from '../../../../agent/store/canonical-manifest';
 import type { Manifest } from '../../../../agent/store/documents';
-import { signManifest } from '../../../../cli/sign-manifest';
+import { signManifest } from '../../../../cli/publish/sign-manifest';
 
 interface Pair {
   readonly signing: SigningKey;

@@ -1,0 +1,124 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DeployError, describeError } from '../../agent/errors';
+import { artifactKey, manifestKey, type Manifest, type Strategy } from '../../agent/store/documents';
+import type { ReleaseStore } from '../../agent/store/release-store';
+import type { ArtifactSource } from '../pack/artifact-source';
+import { desiredNow, isStoreConflict } from './desired-conflict';
+import { HashingStream } from '../../agent/fs/hashing-stream';
+import type { PushProgress } from '../output/push-progress';
+
+export interface PublishRequest {
+  readonly version: string;
+  readonly strategy: Strategy;
+  readonly createdBy: string;
+  readonly artifact: ArtifactSource;
+  /** Signs the manifest before it is written (push --sign-key); unsigned without it. */
+  readonly sign?: (manifest: Manifest) => Manifest;
+  readonly now?: () => Date;
+}
+
+export interface PublishResult {
+  readonly manifest: Manifest;
+  /** The version desired.json pointed at before, if any. */
+  readonly previous: string | undefined;
+}
+
+/** Refuses a version the store already holds (versions are immutable, DESIGN §1). */
+export async function assertVersionFree(store: ReleaseStore, version: string): Promise<void> {
+  const existing = await store.readManifest(version);
+  if (existing === undefined) return;
+  throw new DeployError(
+    'STORE_VERSION_EXISTS',
+    `version ${version} already exists in ${store.url} (pushed ${existing.createdAt} by ${existing.createdBy}); versions are immutable, push a new version name`,
+  );
+}
+
+/**
+ * The write half of a push: stream the artifact into the store while hashing
+ * it, then the manifest (only once the artifact is complete), then flip
+ * desired.json, remembering the version it pointed at, on condition that
+ * nobody changed it since it was read (STORE_CONFLICT otherwise: the release
+ * stays stored, desired.json is left as the other writer made it). The store's
+ * exclusive writes make a second push of the same version fail with
+ * STORE_VERSION_EXISTS.
+ */
+export async function publishRelease(store: ReleaseStore, request: PublishRequest, progress: PushProgress): Promise<PublishResult> {
+  const { version, artifact } = request;
+  if (artifact.packTotal !== undefined) progress.packing(artifact.packTotal);
+  progress.uploading(artifact.label, artifact.uploadBytes);
+
+  const { sha256, size } = await uploadArtifact(store, version, artifact.open(progress), progress);
+  progress.finish(size);
+
+  const unsigned: Manifest = {
+    version,
+    artifact: artifactKey(version),
+    sha256,
+    size,
+    createdAt: (request.now?.() ?? new Date()).toISOString(),
+    createdBy: request.createdBy,
+    ...(artifact.entry === undefined ? {} : { entry: artifact.entry }),
+  };
+  const manifest = request.sign ? request.sign(unsigned) : unsigned;
+  try {
+    await store.putManifest(manifest);
+  } catch (error) {
+    if (!(error instanceof DeployError && error.code === 'STORE_VERSION_EXISTS')) {
+      // The artifact is ours (its write was exclusive); without a manifest it would block the version name forever.
+      await store.deleteRelease(version).catch(() => undefined);
+    }
+    throw error;
+  }
+
+  try {
+    const current = await store.readDesired();
+    const previous = current?.value.version;
+    await store.writeDesired(
+      {
+        version,
+        strategy: request.strategy,
+        updatedAt: (request.now?.() ?? new Date()).toISOString(),
+        ...(previous === undefined ? {} : { previous }),
+      },
+      current === undefined ? {} : { ifMatch: current.etag },
+    );
+    return { manifest, previous };
+  } catch (error) {
+    if (isStoreConflict(error)) {
+      throw new DeployError(
+        'STORE_CONFLICT',
+        `${version} is stored, but desired.json changed during the push (${await desiredNow(store)}: another push or rollback), so it was not flipped; check 'deployctl status', then retry with 'deployctl rollback ${version}'`,
+        { cause: error },
+      );
+    }
+    throw new DeployError(
+      'DESIRED_NOT_UPDATED',
+      `${version} is stored (${manifestKey(version)}) but desired.json was not updated: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function uploadArtifact(
+  store: ReleaseStore,
+  version: string,
+  source: Readable,
+  progress: PushProgress,
+): Promise<{ sha256: string; size: number }> {
+  const hashing = new HashingStream({ onProgress: (bytes) => progress.uploaded(bytes) });
+  // A failure of the source destroys `hashing` with its error, which fails putArtifact with it.
+  const feeding = pipeline(source, hashing).catch(() => undefined);
+  try {
+    await store.putArtifact(version, hashing);
+  } catch (error) {
+    source.destroy();
+    hashing.destroy();
+    progress.finish(undefined);
+    throw error;
+  }
+  await feeding;
+  const sha256 = hashing.sha256;
+  if (sha256 === undefined) throw new DeployError('PUSH_INCOMPLETE', `the artifact of ${version} was not read to its end; push it again`);
+  return { sha256, size: hashing.bytes };
+}
