@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ClusterHost } from './cluster/cluster-host';
+import { stickyScheduling, type StickyScheduling } from './cluster/sticky/sticky-scheduling';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
 import { loadConfig } from './config/load';
@@ -54,6 +55,8 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   /** With a load balancer configured: this instance in its target groups. */
   private membership: LoadBalancerMembership | undefined;
+  /** schedulingPolicy 'sticky': the router that owns the app port (agent/cluster/sticky/). */
+  private readonly sticky: StickyScheduling | undefined;
   /** Fires on stop: a service-out deploy stops waiting for its slot, drain or health. */
   private readonly stopSignal = new AbortController();
 
@@ -65,8 +68,10 @@ export class Agent {
     this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
     this.dirs = new ReleaseDirs(config.releasesDir);
     const log = deps.log;
+    this.sticky = config.app.schedulingPolicy === 'sticky' ? stickyScheduling(config.app, () => this.supervisor.allWorkers()) : undefined;
     this.supervisor = new Supervisor(config.app, {
       host: deps.host ?? new ClusterHost(config.app.schedulingPolicy),
+      ...(this.sticky ? { extraPreloads: this.sticky.preloads, baseEnv: { ...process.env, ...this.sticky.env } } : {}),
       ...(config.app.user !== undefined ? { uid: config.app.user } : {}),
       ...(config.app.group !== undefined ? { gid: config.app.group } : {}),
       onEvent: (event) => {
@@ -93,6 +98,7 @@ export class Agent {
   async start(): Promise<void> {
     const { log } = this.deps;
     await this.endpoints.start();
+    await this.sticky?.router.start();
     await this.dirs.prepare();
     const leftovers = await this.dirs.removeLeftovers();
     if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed partial unpacks left by an earlier run');
@@ -184,6 +190,7 @@ export class Agent {
       await this.watcher?.stop();
       await this.membership?.leave(this.config.app.shutdownTimeoutMs);
       await this.supervisor.stop();
+      await this.sticky?.router.stop();
       await this.converging;
       this.stopped = true;
       await this.reporter?.stop(); // the last report says `stopped`

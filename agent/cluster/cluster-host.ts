@@ -3,12 +3,14 @@ import type { Writable } from 'node:stream';
 import { CONTROL_FD, type ForkSpec, type WorkerEvents, type WorkerHost, type WorkerProcess } from './worker-host';
 
 /** How the primary hands connections to workers. */
-export type SchedulingPolicy = 'rr' | 'none';
+export type SchedulingPolicy = 'rr' | 'none' | 'sticky';
 
 /**
  * The real `node:cluster` behind the WorkerHost interface. Node keeps cluster
  * settings per process, so the policy is fixed by the first host created and
  * `setupPrimary` is called before every fork (each fork may run another release).
+ * `sticky` runs the cluster as `none`: the sticky router (sticky/) owns the app
+ * port, and each worker's own listen goes to its private socket.
  */
 export class ClusterHost implements WorkerHost {
   constructor(policy: SchedulingPolicy = 'rr') {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { definedOnly } from '../config/defined-only';
 import { DeployError } from '../errors';
 import type { SchedulingPolicy } from './cluster-host';
+import type { StickyBy } from './sticky/routing-key';
 
 /** When a new worker counts as ready to take traffic. */
 export type Readiness = 'listening' | 'message';
@@ -37,6 +38,8 @@ export interface SupervisorOptions {
   readonly stableMs?: number;
   /** How the primary distributes connections. @default 'rr' */
   readonly schedulingPolicy?: SchedulingPolicy;
+  /** With schedulingPolicy 'sticky': what ties a client to a worker. @default { by: 'sid' } */
+  readonly sticky?: { readonly by: StickyBy };
   /** First restart delay after a crash; doubles per crash. @default 100 */
   readonly restartBackoffInitialMs?: number;
   /** Ceiling of the restart delay. @default 30000 */
@@ -66,6 +69,7 @@ export const supervisorDefaults = {
   wsCloseWindowMs: 2_000,
   stableMs: 1_000,
   schedulingPolicy: 'rr',
+  sticky: { by: 'sid' },
   restartBackoffInitialMs: 100,
   restartBackoffMaxMs: 30_000,
   restartResetAfterMs: 60_000,

@@ -24,6 +24,8 @@ export interface SupervisorDeps {
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Absolute path of the drain preload. @default drain-preload.js beside this file */
   readonly preloadPath?: string;
+  /** Preloads required before the drain preload (e.g. the sticky preload). @default [] */
+  readonly extraPreloads?: readonly string[];
   readonly onEvent?: (event: SupervisorEvent) => void;
   /** Workers run as this user / group id (config app.user / app.group). */
   readonly uid?: number;
@@ -239,7 +241,7 @@ export class Supervisor {
       entryPath: path.resolve(release.dir, release.entry ?? o.entry),
       cwd: release.dir,
       env: workerEnv(this.options, release, this.deps.baseEnv ?? process.env),
-      execArgv: o.drainPreload ? ['--require', this.preloadPath()] : [],
+      execArgv: [...(this.deps.extraPreloads ?? []).flatMap((p) => ['--require', p]), ...(o.drainPreload ? ['--require', this.preloadPath()] : [])],
       ...(this.deps.uid !== undefined ? { uid: this.deps.uid } : {}),
       ...(this.deps.gid !== undefined ? { gid: this.deps.gid } : {}),
     });

@@ -65,9 +65,21 @@ export const appSchema = z
     wsCloseWindowMs: ms(600_000).optional().meta({ description: 'WebSocket closes (code 1012) after a roll are spread over this.' }),
     stableMs: ms(600_000).optional().meta({ description: 'New workers must stay up this long after a roll, or it is undone.' }),
     schedulingPolicy: z
-      .enum(['rr', 'none'])
+      .enum(['rr', 'none', 'sticky'])
       .optional()
-      .meta({ description: '`rr`: the primary hands out connections; `none`: the kernel does.' }),
+      .meta({
+        description:
+          '`rr`: the primary hands out connections; `none`: the kernel does; `sticky`: the primary routes each socket.io/engine.io session (or client) to one worker (see *socket.io and sticky sessions*).',
+      }),
+    sticky: z
+      .strictObject({
+        by: z
+          .enum(['sid', 'x-forwarded-for'])
+          .optional()
+          .meta({ description: '`sid`: the engine.io session id; `x-forwarded-for`: the client address (first X-Forwarded-For entry, else the peer).' }),
+      })
+      .optional()
+      .meta({ description: 'With `schedulingPolicy: "sticky"`: what ties a client to one worker.' }),
     healthCheck: z
       .strictObject({
         path: z.string().startsWith('/').optional().meta({ description: 'Path to GET on `127.0.0.1:<app.port>`; any 2xx passes.' }),

@@ -66,6 +66,7 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
         stableMs: app.stableMs,
         schedulingPolicy: app.schedulingPolicy,
       }),
+      sticky: { by: app.sticky?.by ?? d.app.sticky.by },
       port: app.port,
       env: Object.freeze({ ...(app.env ?? {}) }),
       user: resolveId('user', app.user),

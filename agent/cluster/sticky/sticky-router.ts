@@ -1,0 +1,270 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net, { type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeployError, describeError } from '../../errors';
+import { proxyRequest } from './forward-proxy';
+import { readFirstHead } from './head-reader';
+import { OwnerTable } from './owner-table';
+import { routingKey, type StickyBy } from './routing-key';
+import { STICKY_KEY_HEADER, stickyWorkerMessage, type StickyConnectionMessage } from './sticky-messages';
+import type { WorkerChannel } from './worker-channel';
+
+/** A worker as the router sees it (from the supervisor). */
+export interface StickyCandidate {
+  /** Cluster worker id (WorkerProcess.id). */
+  readonly id: number;
+  readonly version: string;
+  readonly startedAt: number;
+  /** Ready and not retiring: it may take new clients. */
+  readonly serving: boolean;
+}
+
+export interface StickyRouterOptions {
+  readonly port: number;
+  readonly by: StickyBy;
+  /** The supervisor's workers, asked on every routing decision. */
+  readonly workers: () => readonly StickyCandidate[];
+  readonly channel: WorkerChannel;
+  /** @default 16384 */
+  readonly maxHeadBytes?: number;
+  /** @default 10000 */
+  readonly headTimeoutMs?: number;
+  /** A connection waits this long for a ready worker before it is closed. @default 30000 */
+  readonly waitTimeoutMs?: number;
+  /** @default 1_000_000 */
+  readonly maxKeys?: number;
+  readonly onError?: (message: string) => void;
+}
+
+interface Seat {
+  /** The worker's private socket (its app server), once it listens. */
+  path: string | undefined;
+  handed: number;
+  closed: number;
+  agent: http.Agent;
+}
+
+interface Waiting {
+  readonly socket: Socket;
+  readonly bytes: Buffer;
+  readonly key: string | undefined;
+  readonly since: number;
+}
+
+/**
+ * The primary side of `app.schedulingPolicy: "sticky"` (docs/design.md §9):
+ * owns the app port, reads each connection's first request head, and hands
+ * the connection to a worker over IPC. A request with an engine.io sid goes
+ * to the worker that claimed it; one without goes to the least-loaded ready
+ * worker of the newest release. Workers forward requests for sessions they do
+ * not own (keep-alive connections shared by clients) to `router.sock`, which
+ * proxies them to the owner.
+ */
+export class StickyRouter {
+  /** Per-agent directory of the router socket and the workers' private sockets. */
+  readonly dir: string;
+  private readonly seats = new Map<number, Seat>();
+  private readonly owners: OwnerTable;
+  private readonly waiting: Waiting[] = [];
+  private waitTimer: NodeJS.Timeout | undefined;
+  private server: net.Server | undefined;
+  private proxy: http.Server | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: StickyRouterOptions) {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'deployctl-sticky-'));
+    // Workers may run as another user: they must reach router.sock (the app port is open to them anyway).
+    chmodSync(this.dir, 0o711);
+    this.owners = new OwnerTable(options.maxKeys ?? 1_000_000);
+    options.channel.onMessage((id, message) => this.onWorkerMessage(id, message));
+    options.channel.onExit((id) => this.onWorkerExit(id));
+  }
+
+  get routerSocket(): string {
+    return path.join(this.dir, 'router.sock');
+  }
+
+  /** Listens on the app port and on router.sock. */
+  async start(): Promise<void> {
+    const proxy = http.createServer((req, res) => this.onForward(req, res));
+    proxy.keepAliveTimeout = 30_000;
+    this.proxy = proxy;
+    await listen(proxy, { path: this.routerSocket }, 'the sticky router socket');
+    chmodSync(this.routerSocket, 0o666);
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.onConnection(socket));
+    this.server = server;
+    await listen(server, { port: this.options.port }, `app port ${this.options.port}`);
+  }
+
+  /** Stops listening and lets go of everything it holds. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.waitTimer);
+    for (const w of this.waiting.splice(0)) w.socket.destroy();
+    // Not waiting for the app port's 'close': node counts the sockets handed to
+    // workers until it hears from them, and never does from workers that have exited.
+    // Closing the handle is what frees the port.
+    this.server?.close();
+    const proxy = this.proxy;
+    const proxyClosed = proxy?.listening ? new Promise<void>((resolve) => proxy.close(() => resolve())) : Promise.resolve();
+    proxy?.closeAllConnections();
+    for (const seat of this.seats.values()) seat.agent.destroy();
+    this.options.channel.close();
+    await proxyClosed;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Keys (sessions or client addresses) the router knows an owner of. */
+  get ownedKeys(): number {
+    return this.owners.size;
+  }
+
+  private onConnection(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    const options = { maxHeadBytes: this.options.maxHeadBytes ?? 16_384, headTimeoutMs: this.options.headTimeoutMs ?? 10_000 };
+    readFirstHead(socket, options, ({ bytes, head }) => {
+      this.handOff(socket, bytes, routingKey(this.options.by, head, socket.remoteAddress), Date.now());
+    });
+  }
+
+  private handOff(socket: Socket, bytes: Buffer, key: string | undefined, since: number): void {
+    if (socket.destroyed) return;
+    const id = this.route(key);
+    if (id === undefined) {
+      this.wait({ socket, bytes, key, since });
+      return;
+    }
+    const seat = this.seats.get(id) as Seat;
+    const message: StickyConnectionMessage = {
+      deployctl: 'sticky-connection',
+      head: bytes.toString('base64'),
+      ...(this.options.by === 'x-forwarded-for' && key !== undefined ? { key } : {}),
+    };
+    if (this.options.channel.send(id, message, socket)) seat.handed += 1;
+    else socket.destroy();
+  }
+
+  /**
+   * The worker for a request: the owner of its key while that worker can be
+   * reached (with `by: x-forwarded-for`, while it also still serves), else the
+   * least-loaded ready worker of the newest release, which then owns the
+   * address key. Undefined when no worker can take it yet.
+   */
+  private route(key: string | undefined): number | undefined {
+    if (key !== undefined) {
+      const owner = this.owners.get(key);
+      if (owner !== undefined && this.reachable(owner) && (this.options.by === 'sid' || this.isServing(owner))) return owner;
+    }
+    const id = this.leastLoaded();
+    if (id !== undefined && key !== undefined && this.options.by === 'x-forwarded-for') {
+      this.owners.set(key, id);
+      this.options.channel.send(id, { deployctl: 'sticky-own', key });
+    }
+    return id;
+  }
+
+  private reachable(id: number): boolean {
+    return this.seats.get(id)?.path !== undefined && this.options.channel.connected(id);
+  }
+
+  private isServing(id: number): boolean {
+    return this.options.workers().some((w) => w.id === id && w.serving);
+  }
+
+  private leastLoaded(): number | undefined {
+    const ready = this.options.workers().filter((w) => w.serving && this.reachable(w.id));
+    if (ready.length === 0) return undefined;
+    const newest = ready.reduce((a, b) => (b.startedAt > a.startedAt ? b : a));
+    let best: number | undefined;
+    let bestLoad = Infinity;
+    for (const w of ready) {
+      if (w.version !== newest.version) continue;
+      const seat = this.seats.get(w.id) as Seat;
+      const load = seat.handed - seat.closed;
+      if (load < bestLoad) {
+        best = w.id;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  private wait(entry: Waiting): void {
+    this.waiting.push(entry);
+    this.waitTimer ??= setInterval(() => this.retryWaiting(), 50);
+  }
+
+  private retryWaiting(): void {
+    const waitTimeoutMs = this.options.waitTimeoutMs ?? 30_000;
+    const now = Date.now();
+    for (const w of this.waiting.splice(0)) {
+      if (now - w.since > waitTimeoutMs) w.socket.destroy();
+      else this.handOff(w.socket, w.bytes, w.key, w.since);
+    }
+    if (this.waiting.length === 0) {
+      clearInterval(this.waitTimer);
+      this.waitTimer = undefined;
+    }
+  }
+
+  /** A request a worker forwarded (a session it does not own): proxied to the right worker's private socket. */
+  private onForward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const raw = req.headers[STICKY_KEY_HEADER];
+    delete req.headers[STICKY_KEY_HEADER];
+    const id = this.route(typeof raw === 'string' ? raw : undefined);
+    const seat = id === undefined ? undefined : this.seats.get(id);
+    if (!seat?.path) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('no worker ready\n');
+      return;
+    }
+    proxyRequest(req, res, { socketPath: seat.path, agent: seat.agent });
+  }
+
+  private onWorkerMessage(id: number, raw: unknown): void {
+    const message = stickyWorkerMessage(raw);
+    if (!message) return;
+    const seat = this.seatOf(id);
+    switch (message.deployctl) {
+      case 'sticky-listening':
+        seat.path = message.path;
+        if (this.waiting.length > 0) this.retryWaiting();
+        return;
+      case 'sticky-claim':
+        this.owners.set(message.key, id);
+        this.options.channel.send(id, { deployctl: 'sticky-claimed', seq: message.seq });
+        return;
+      case 'sticky-load':
+        seat.closed = message.closed;
+        return;
+    }
+  }
+
+  private seatOf(id: number): Seat {
+    let seat = this.seats.get(id);
+    if (!seat) {
+      seat = { path: undefined, handed: 0, closed: 0, agent: new http.Agent({ keepAlive: true }) };
+      this.seats.set(id, seat);
+    }
+    return seat;
+  }
+
+  private onWorkerExit(id: number): void {
+    this.seats.get(id)?.agent.destroy();
+    this.seats.delete(id);
+    this.owners.dropWorker(id);
+  }
+}
+
+function listen(server: net.Server, options: net.ListenOptions, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(new DeployError('STICKY_LISTEN_FAILED', `sticky scheduling cannot listen on ${what}: ${describeError(error)}`, { cause: error }));
+    server.once('error', onError);
+    server.listen(options, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
