@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ClusterHost } from './cluster/cluster-host';
 import { stickyScheduling, type StickyScheduling } from './cluster/sticky/sticky-scheduling';
+import type { StickyStats } from './cluster/sticky/sticky-router';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
 import { loadConfig } from './config/load';
@@ -197,6 +198,11 @@ export class Agent {
       await this.endpoints.stop();
     })();
     return this.stopping;
+  }
+
+  /** schedulingPolicy 'sticky': what the router has routed; undefined under other policies. */
+  stickyStats(): StickyStats | undefined {
+    return this.sticky?.router.stats();
   }
 
   forceStop(): void {

@@ -1,10 +1,5 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 
-/** Where a forwarded request goes: a worker's private socket, through a keep-alive agent kept per worker. */
-export interface ForwardTarget {
-  readonly socketPath: string;
-  readonly agent: http.Agent;
-}
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade'];
 
@@ -15,12 +10,12 @@ export function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeade
 }
 
 /**
- * Proxies one request to `target` and its answer back; a target that cannot
+ * Proxies one request through `agent` (one worker's) and its answer back; a worker that cannot
  * be reached answers 502. Nothing is left open when either side goes away.
  */
-export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, target: ForwardTarget): void {
+export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, agent: http.Agent): void {
   const out = http.request(
-    { socketPath: target.socketPath, agent: target.agent, method: req.method, path: req.url, headers: withoutHopByHop(req.headers) },
+    { agent, method: req.method, path: req.url, headers: withoutHopByHop(req.headers) },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
       answer.pipe(res);

@@ -10,6 +10,8 @@ export interface StickyConnectionMessage {
   readonly head: string;
   /** The routing key assigned to this worker with it (sticky.by: x-forwarded-for). */
   readonly key?: string;
+  /** False for the router's own forwards: serve every request on it, forward none. @default true */
+  readonly routable?: boolean;
 }
 
 /** Primary → worker: this routing key is now yours (requests for it are served, not forwarded). */

@@ -102,8 +102,8 @@ function install() {
   process.on('message', (message, handle) => {
     if (message === 'shutdown') return startDraining();
     if (typeof message !== 'object' || message === null) return;
-    const m = /** @type {{ deployctl?: unknown, head?: unknown, key?: unknown, seq?: unknown }} */ (message);
-    if (m.deployctl === 'sticky-connection') adopt(/** @type {import('node:net').Socket | undefined} */ (handle), m.head, m.key);
+    const m = /** @type {{ deployctl?: unknown, head?: unknown, key?: unknown, seq?: unknown, routable?: unknown }} */ (message);
+    if (m.deployctl === 'sticky-connection') adopt(/** @type {import('node:net').Socket | undefined} */ (handle), m.head, m.key, m.routable !== false);
     else if (m.deployctl === 'sticky-own' && typeof m.key === 'string') ownKeys.add(m.key);
     else if (m.deployctl === 'sticky-claimed' && typeof m.seq === 'number') claims.get(m.seq)?.();
   });
@@ -126,8 +126,9 @@ function targetsAppPort(first) {
  * @param {import('node:net').Socket | undefined} socket
  * @param {unknown} head base64 of the bytes the primary read from it
  * @param {unknown} key the routing key the primary assigned to this worker
+ * @param {boolean} routable false for the router's own forwards (served here whatever they carry)
  */
-function adopt(socket, head, key) {
+function adopt(socket, head, key, routable) {
   if (!socket) return;
   const server = appServer;
   // A retiring worker's server no longer listens, but still serves its sessions.
@@ -137,7 +138,7 @@ function adopt(socket, head, key) {
   }
   if (typeof key === 'string') ownKeys.add(key);
   const s = /** @type {{ server?: unknown, _server?: unknown } & Record<symbol, unknown>} */ (/** @type {unknown} */ (socket));
-  s[ROUTABLE] = true;
+  s[ROUTABLE] = routable;
   // Counted like a connection the server accepted itself (net's onconnection does the
   // same): server.close() waits for it, and its close decrements the count.
   s.server = server;

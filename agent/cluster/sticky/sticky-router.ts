@@ -7,6 +7,7 @@ import { DeployError, describeError } from '../../errors';
 import { proxyRequest } from './forward-proxy';
 import { readFirstHead } from './head-reader';
 import { OwnerTable } from './owner-table';
+import { WorkerAgent } from './worker-agent';
 import { routingKey, type StickyBy } from './routing-key';
 import { STICKY_KEY_HEADER, stickyWorkerMessage, type StickyConnectionMessage } from './sticky-messages';
 import type { WorkerChannel } from './worker-channel';
@@ -38,11 +39,24 @@ export interface StickyRouterOptions {
   readonly onError?: (message: string) => void;
 }
 
+/** What the router has done since it started. */
+export interface StickyStats {
+  /** Client connections handed to a worker. */
+  readonly connections: number;
+  /** Requests workers forwarded back (a session of another worker on their keep-alive connection). */
+  readonly forwarded: number;
+  /** Sessions (or client addresses) workers claimed. */
+  readonly claims: number;
+  /** Keys with a known owner now. */
+  readonly ownedKeys: number;
+}
+
 interface Seat {
-  /** The worker's private socket (its app server), once it listens. */
-  path: string | undefined;
+  /** The app's server in the worker listens (on its private socket): it can take connections. */
+  listening: boolean;
   handed: number;
   closed: number;
+  /** Forwards reach the worker through the pair socket (worker-agent.ts). */
   agent: http.Agent;
 }
 
@@ -71,7 +85,9 @@ export class StickyRouter {
   private waitTimer: NodeJS.Timeout | undefined;
   private server: net.Server | undefined;
   private proxy: http.Server | undefined;
+  private pair: net.Server | undefined;
   private stopped = false;
+  private counts = { connections: 0, forwarded: 0, claims: 0 };
 
   constructor(private readonly options: StickyRouterOptions) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'deployctl-sticky-'));
@@ -86,6 +102,11 @@ export class StickyRouter {
     return path.join(this.dir, 'router.sock');
   }
 
+  /** Where the router's own forwards connect to reach a given worker (worker-agent.ts). */
+  get pairSocket(): string {
+    return path.join(this.dir, 'pair.sock');
+  }
+
   /** Listens on the app port and on router.sock. */
   async start(): Promise<void> {
     const proxy = http.createServer((req, res) => this.onForward(req, res));
@@ -93,6 +114,9 @@ export class StickyRouter {
     this.proxy = proxy;
     await listen(proxy, { path: this.routerSocket }, 'the sticky router socket');
     chmodSync(this.routerSocket, 0o666);
+    const pair = net.createServer({ pauseOnConnect: true }, (socket) => this.onPairConnection(socket));
+    this.pair = pair;
+    await listen(pair, { path: this.pairSocket }, 'the sticky pair socket');
     const server = net.createServer({ pauseOnConnect: true }, (socket) => this.onConnection(socket));
     this.server = server;
     await listen(server, { port: this.options.port }, `app port ${this.options.port}`);
@@ -108,6 +132,7 @@ export class StickyRouter {
     // workers until it hears from them, and never does from workers that have exited.
     // Closing the handle is what frees the port.
     this.server?.close();
+    this.pair?.close();
     const proxy = this.proxy;
     const proxyClosed = proxy?.listening ? new Promise<void>((resolve) => proxy.close(() => resolve())) : Promise.resolve();
     proxy?.closeAllConnections();
@@ -117,9 +142,8 @@ export class StickyRouter {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Keys (sessions or client addresses) the router knows an owner of. */
-  get ownedKeys(): number {
-    return this.owners.size;
+  stats(): StickyStats {
+    return { ...this.counts, ownedKeys: this.owners.size };
   }
 
   private onConnection(socket: Socket): void {
@@ -137,14 +161,24 @@ export class StickyRouter {
       this.wait({ socket, bytes, key, since });
       return;
     }
-    const seat = this.seats.get(id) as Seat;
-    const message: StickyConnectionMessage = {
-      deployctl: 'sticky-connection',
-      head: bytes.toString('base64'),
-      ...(this.options.by === 'x-forwarded-for' && key !== undefined ? { key } : {}),
-    };
-    if (this.options.channel.send(id, message, socket)) seat.handed += 1;
+    this.counts.connections += 1;
+    this.send(id, socket, bytes, { ...(this.options.by === 'x-forwarded-for' && key !== undefined ? { key } : {}) });
+  }
+
+  private send(id: number, socket: Socket, bytes: Buffer, extra: Pick<StickyConnectionMessage, 'key' | 'routable'>): void {
+    const seat = this.seats.get(id);
+    const message: StickyConnectionMessage = { deployctl: 'sticky-connection', head: bytes.toString('base64'), ...extra };
+    if (seat && this.options.channel.send(id, message, socket)) seat.handed += 1;
     else socket.destroy();
+  }
+
+  /** One of the router's own forwards (worker-agent.ts): `<worker id>\n`, then HTTP for that worker. */
+  private onPairConnection(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    readPreamble(socket, (id, rest) => {
+      if (id === undefined || !this.options.channel.connected(id)) socket.destroy();
+      else this.send(id, socket, rest, { routable: false });
+    });
   }
 
   /**
@@ -167,7 +201,7 @@ export class StickyRouter {
   }
 
   private reachable(id: number): boolean {
-    return this.seats.get(id)?.path !== undefined && this.options.channel.connected(id);
+    return this.seats.get(id)?.listening === true && this.options.channel.connected(id);
   }
 
   private isServing(id: number): boolean {
@@ -212,15 +246,16 @@ export class StickyRouter {
 
   /** A request a worker forwarded (a session it does not own): proxied to the right worker's private socket. */
   private onForward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.counts.forwarded += 1;
     const raw = req.headers[STICKY_KEY_HEADER];
     delete req.headers[STICKY_KEY_HEADER];
     const id = this.route(typeof raw === 'string' ? raw : undefined);
     const seat = id === undefined ? undefined : this.seats.get(id);
-    if (!seat?.path) {
+    if (!seat?.listening) {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('no worker ready\n');
       return;
     }
-    proxyRequest(req, res, { socketPath: seat.path, agent: seat.agent });
+    proxyRequest(req, res, seat.agent);
   }
 
   private onWorkerMessage(id: number, raw: unknown): void {
@@ -229,10 +264,11 @@ export class StickyRouter {
     const seat = this.seatOf(id);
     switch (message.deployctl) {
       case 'sticky-listening':
-        seat.path = message.path;
+        seat.listening = true;
         if (this.waiting.length > 0) this.retryWaiting();
         return;
       case 'sticky-claim':
+        this.counts.claims += 1;
         this.owners.set(message.key, id);
         this.options.channel.send(id, { deployctl: 'sticky-claimed', seq: message.seq });
         return;
@@ -245,7 +281,7 @@ export class StickyRouter {
   private seatOf(id: number): Seat {
     let seat = this.seats.get(id);
     if (!seat) {
-      seat = { path: undefined, handed: 0, closed: 0, agent: new http.Agent({ keepAlive: true }) };
+      seat = { listening: false, handed: 0, closed: 0, agent: new WorkerAgent(this.pairSocket, id) };
       this.seats.set(id, seat);
     }
     return seat;
@@ -256,6 +292,27 @@ export class StickyRouter {
     this.seats.delete(id);
     this.owners.dropWorker(id);
   }
+}
+
+/** Reads `<digits>\n` off a paused socket, then stops reading; `rest` is what came after it. */
+function readPreamble(socket: Socket, done: (id: number | undefined, rest: Buffer) => void): void {
+  let buffered = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    buffered = Buffer.concat([buffered, chunk]);
+    const newline = buffered.indexOf(0x0a);
+    if (newline < 0 && buffered.length < 16) return;
+    socket.off('data', onData);
+    socket.pause();
+    const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } | null })._handle;
+    if (handle?.readStop) {
+      handle.reading = false;
+      handle.readStop();
+    }
+    const text = newline < 0 ? '' : buffered.subarray(0, newline).toString('latin1');
+    done(/^\d+$/.test(text) ? Number(text) : undefined, buffered.subarray(newline + 1));
+  };
+  socket.on('data', onData);
+  socket.resume();
 }
 
 function listen(server: net.Server, options: net.ListenOptions, what: string): Promise<void> {

@@ -67,16 +67,22 @@ describe('socket.io under schedulingPolicy "sticky" (a real agent, 4 workers, re
     const report = await rollUnderLoad({ transports: ['polling'] });
     expectCleanRoll(report);
     expect(report.transports).toEqual({ polling: CLIENTS });
+    // Each session was claimed by its worker: 30 on v1, 30 again on v2.
+    expect(h?.agent.stickyStats()?.claims).toBeGreaterThanOrEqual(2 * CLIENTS);
   });
 
   it('connects clients that upgrade to WebSocket (the default transports) and rolls them', async () => {
     const report = await rollUnderLoad({});
     expectCleanRoll(report);
+    expect(report.transports).toEqual({ websocket: CLIENTS });
   });
 
   it('routes each request to its session when many polling clients share one keep-alive agent', async () => {
-    agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    // No socket cap: a capped pool would starve the long polls (a browser caps at 6 per origin).
+    agent = new http.Agent({ keepAlive: true });
     const report = await rollUnderLoad({ transports: ['polling'], agent });
     expectCleanRoll(report);
+    // The clients did share connections: workers forwarded other workers' sessions.
+    expect(h?.agent.stickyStats()?.forwarded).toBeGreaterThan(0);
   });
 });
