@@ -80,6 +80,17 @@ describe('the README WebSocket example', () => {
   });
 });
 
+describe('the README socket.io example', () => {
+  it('is examples/socketio-app/server.js, the file its test deploys', () => {
+    const [block, ...more] = codeBlocks(readme).filter((b) => b.lang === 'js' && b.heading === 'socket.io and sticky sessions');
+    expect(more).toEqual([]);
+    const file = readFileSync(path.join(repoRoot(), 'examples', 'socketio-app', 'server.js'), 'utf8');
+    expect(`${(block?.lines ?? []).join('\n')}\n`).toBe(file);
+    const test = readFileSync(path.join(repoRoot(), 'test', 'integration', 'examples', 'socketio-app.test.ts'), 'utf8');
+    expect(test).toContain("path.join('examples', 'socketio-app', 'server.js')");
+  });
+});
+
 describe('npm scripts named in the README', () => {
   it('are all in package.json', () => {
     const scripts = (JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
