@@ -82,6 +82,8 @@ export class StickyRouter {
   private readonly seats = new Map<number, Seat>();
   private readonly owners: OwnerTable;
   private readonly waiting: Waiting[] = [];
+  /** Accepted connections whose first head is still being read (the router holds them). */
+  private readonly reading = new Set<Socket>();
   private waitTimer: NodeJS.Timeout | undefined;
   private server: net.Server | undefined;
   private proxy: http.Server | undefined;
@@ -128,6 +130,8 @@ export class StickyRouter {
     this.stopped = true;
     clearInterval(this.waitTimer);
     for (const w of this.waiting.splice(0)) w.socket.destroy();
+    for (const socket of this.reading) socket.destroy();
+    this.reading.clear();
     // Not waiting for the app port's 'close': node counts the sockets handed to
     // workers until it hears from them, and never does from workers that have exited.
     // Closing the handle is what frees the port.
@@ -148,8 +152,12 @@ export class StickyRouter {
 
   private onConnection(socket: Socket): void {
     socket.on('error', () => socket.destroy());
+    if (this.stopped) return void socket.destroy();
+    this.reading.add(socket);
+    socket.once('close', () => this.reading.delete(socket));
     const options = { maxHeadBytes: this.options.maxHeadBytes ?? 16_384, headTimeoutMs: this.options.headTimeoutMs ?? 10_000 };
     readFirstHead(socket, options, ({ bytes, head }) => {
+      this.reading.delete(socket);
       this.handOff(socket, bytes, routingKey(this.options.by, head, socket.remoteAddress), Date.now());
     });
   }
