@@ -28,6 +28,7 @@
 const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
+const { Duplex } = require('node:stream');
 
 const stickyDir = process.env.DEPLOYCTL_STICKY_DIR ?? '';
 const appPort = Number(process.env.PORT);
@@ -148,10 +149,57 @@ function adopt(socket, head, key, routable) {
     closedConnections += 1;
     loadTimer ??= setTimeout(reportLoad, 100);
   });
-  server.emit('connection', socket);
   const bytes = typeof head === 'string' ? Buffer.from(head, 'base64') : Buffer.alloc(0);
-  if (bytes.length > 0) socket.emit('data', bytes);
-  socket.resume();
+  if (server instanceof http.Server || bytes.length === 0) {
+    server.emit('connection', socket);
+    if (bytes.length > 0) socket.emit('data', bytes);
+    socket.resume();
+    return;
+  }
+  // Servers that read the socket's handle natively (http2, tls) would never see
+  // bytes fed to the stream: they get a stream that replays them first.
+  server.emit('connection', replaying(socket, bytes));
+}
+
+/**
+ * A duplex that yields `bytes`, then whatever `socket` reads, and writes to `socket`.
+ * @param {import('node:net').Socket} socket
+ * @param {Buffer} bytes
+ */
+function replaying(socket, bytes) {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  duplex.push(bytes);
+  socket.on('data', (chunk) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => duplex.push(null));
+  socket.on('close', () => duplex.destroy());
+  socket.on('error', (error) => duplex.destroy(error));
+  const d = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (duplex));
+  for (const name of ['remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort']) {
+    Object.defineProperty(d, name, { get: () => /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (socket))[name] });
+  }
+  d.setNoDelay = () => duplex;
+  d.setKeepAlive = () => duplex;
+  d.setTimeout = (/** @type {number} */ ms, /** @type {(() => void) | undefined} */ cb) => {
+    socket.setTimeout(ms, cb);
+    return duplex;
+  };
+  return duplex;
 }
 
 function reportLoad() {
