@@ -95,7 +95,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   // A bad key is refused before anything is read or uploaded.
   const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
   const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
-  const store = await openCliStore(args.store, io);
+  const store = await openCliStore(args.store, io, { missingDir: 'create' });
   await assertVersionFree(store, args.version);
   const sourcePath = path.resolve(io.cwd, args.source.path);
   const artifact: ArtifactSource =
