@@ -70,9 +70,11 @@ export interface OpenCliStoreOptions {
   /**
    * A local store directory that does not exist: `refuse` (STORE_DIR_MISSING,
    * a typo must not look like an empty store) or `create` (push: a new store,
-   * created by its first write; it says so on stderr). @default 'refuse'
+   * created by its first write). @default 'refuse'
    */
   readonly missingDir?: 'refuse' | 'create';
+  /** With `missingDir: 'create'`: called with the directory when the store is new (the command says so once it succeeded). */
+  readonly onNewStore?: (dir: string) => void;
 }
 
 /**
@@ -82,7 +84,7 @@ export interface OpenCliStoreOptions {
  */
 export async function openCliStore(
   flag: string | undefined,
-  io: Pick<CliIo, 'env' | 'cwd' | 'stderr'>,
+  io: Pick<CliIo, 'env' | 'cwd'>,
   options: OpenCliStoreOptions = {},
 ): Promise<ReleaseStore> {
   const { url, source } = await resolveStoreUrl(flag, io);
@@ -95,20 +97,20 @@ export async function openCliStore(
     }
     throw error;
   }
-  if (store instanceof LocalStore) await checkStoreDir(store.root, url, source, options.missingDir ?? 'refuse', io.stderr);
+  if (store instanceof LocalStore) await checkStoreDir(store.root, url, source, options);
   return store;
 }
 
-async function checkStoreDir(dir: string, url: string, source: string, missingDir: 'refuse' | 'create', stderr: NodeJS.WritableStream): Promise<void> {
+async function checkStoreDir(dir: string, url: string, source: string, options: OpenCliStoreOptions): Promise<void> {
   const where = url === dir ? `from ${source}` : `${url} from ${source}`;
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(dir)).isDirectory();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DeployError('STORE_UNAVAILABLE', `cannot read the store directory ${dir}: ${describeError(error)}`, { cause: error });
-    if (missingDir === 'create') {
+    if (options.missingDir === 'create') {
       // The store's first write creates it: a push refused before that leaves nothing behind.
-      stderr.write(`deployctl: ${dir} does not exist yet: this push creates a new store there\n`);
+      options.onNewStore?.(dir);
       return;
     }
     throw new DeployError(

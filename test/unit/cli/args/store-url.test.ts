@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalStore } from '../../../../agent/store/local-store';
@@ -46,12 +45,8 @@ describe('resolveStoreUrl', () => {
   });
 });
 
-/** An io whose stderr is kept. */
-function ioIn(dir: string): { env: Record<string, string>; cwd: string; stderr: PassThrough; err: () => string } {
-  const stderr = new PassThrough();
-  const chunks: Buffer[] = [];
-  stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return { env: {}, cwd: dir, stderr, err: () => Buffer.concat(chunks).toString('utf8') };
+function ioIn(dir: string): { env: Record<string, string>; cwd: string } {
+  return { env: {}, cwd: dir };
 }
 
 describe('openCliStore', () => {
@@ -83,11 +78,11 @@ describe('openCliStore', () => {
     await expect(openCliStore(path.join(cwd, 'store'), ioIn(cwd))).rejects.toMatchObject({ code: 'STORE_DIR_MISSING', message: expect.stringMatching(/is not a directory/) });
   });
 
-  it('lets push open a new store directory and says so, without creating it before the first write', async () => {
-    const io = ioIn(cwd);
-    const store = await openCliStore('new-store', io, { missingDir: 'create' });
+  it('lets push open a new store directory, telling it the store is new, without creating it before the first write', async () => {
+    const created: string[] = [];
+    const store = await openCliStore('new-store', ioIn(cwd), { missingDir: 'create', onNewStore: (dir) => created.push(dir) });
     expect((store as LocalStore).root).toBe(path.join(cwd, 'new-store'));
-    expect(io.err()).toBe(`deployctl: ${path.join(cwd, 'new-store')} does not exist yet: this push creates a new store there\n`);
+    expect(created).toEqual([path.join(cwd, 'new-store')]);
     expect(await readdir(cwd)).toEqual([]);
   });
 });
