@@ -82,6 +82,9 @@ export const configFileSchema = z.strictObject({
   store: z
     .string()
     .min(1)
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(s3|file):\/\//i.test(url), {
+      message: 'expected s3://BUCKET/PREFIX, file:///path or a directory',
+    })
     .meta({ description: 'The release store: `s3://BUCKET/PREFIX` or a directory (relative to the config file).' }),
   app: appSchema,
   s3: z

@@ -27,6 +27,9 @@ export function describeConfigIssue(issue: z.core.$ZodIssue, input: unknown, sch
       return `expected ${expected(node, true)}, got ${describeValue(given)}`;
     case 'invalid_format':
       return `expected ${issue.format === 'starts_with' && 'prefix' in issue ? `a string that starts with ${JSON.stringify(issue.prefix)}` : expected(node, true)}, got ${describeValue(given)}`;
+    case 'custom':
+      // A refinement that says what it expects: add what was given.
+      return issue.message.startsWith('expected ') ? `${issue.message}, got ${describeValue(given)}` : issue.message;
     default:
       return issue.message;
   }

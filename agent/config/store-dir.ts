@@ -1,10 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DeployError, describeError } from '../errors';
+import { parseS3Url } from '../store/s3-url';
 import type { RuntimeConfig } from './runtime-config';
 
 /**
- * A directory store must exist when the agent starts: a typo in `store` would
+ * The store of the config must be a store: `s3://BUCKET/PREFIX` (well-formed),
+ * `file:///path` or a path; else STORE_URL_INVALID (the agent exits 2, as for
+ * any config error). And a directory store must exist when the agent starts: a typo in `store` would
  * otherwise look like a new, empty store that the agent waits on forever.
  * `deployctl push` creates a new store; the agent does not. Throws
  * STORE_DIR_MISSING, unless the instance has a release on disk to serve
@@ -16,13 +19,21 @@ export async function checkStoreDirectory(config: Pick<RuntimeConfig, 'store' | 
     await assertStoreDirectory(config);
     return undefined;
   } catch (error) {
-    if (hasRelease && error instanceof DeployError) return error;
+    if (hasRelease && error instanceof DeployError && error.code === 'STORE_DIR_MISSING') return error;
     throw error;
   }
 }
 
 async function assertStoreDirectory(config: Pick<RuntimeConfig, 'store' | 'configPath'>): Promise<void> {
-  if (/^s3:\/\//i.test(config.store)) return;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(config.store)?.[1]?.toLowerCase();
+  if (scheme === 's3') {
+    parseS3Url(config.store);
+    return;
+  }
+  if (scheme !== undefined && scheme !== 'file') {
+    // The schema refuses these already; a RuntimeConfig built another way must not pass either.
+    throw new DeployError('STORE_URL_INVALID', `store: unsupported store URL ${config.store} in ${config.configPath}: use s3://BUCKET/PREFIX, file:///path or a directory`);
+  }
   const dir = /^file:\/\//i.test(config.store) ? fileURLToPath(config.store) : config.store;
   const hint = `(store in ${config.configPath}; a relative path is resolved against the config file's directory)`;
   let isDirectory: boolean;

@@ -69,4 +69,15 @@ describe('deploy-agent command line', () => {
     expect(existsSync(path.join(work, 'relaeses'))).toBe(false);
     expect(existsSync(path.join(work, 'agent'))).toBe(false);
   });
+
+  it.each([['ftp://host/releases', /store: expected s3:\/\/BUCKET\/PREFIX, file:\/\/\/path or a directory, got the string "ftp:\/\/host\/releases"/], ['s3://Bad_Bucket/app', /invalid S3 store URL s3:\/\/Bad_Bucket\/app/]])(
+    'refuses the store URL %s as a config error (exit 2)',
+    async (store, reason) => {
+      const run = await agent(['--config', writeConfig({ store, app: { port: 21180 } })]);
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(reason);
+      expect(run.stdout).toBe('');
+    },
+  );
 });
