@@ -117,7 +117,14 @@ async function main(argv: string[]): Promise<void> {
     say(`   v3 refused: ${String(failure?.err).split('\n')[0]}`);
     say(`   still serving ${served[2]}`);
 
-    await waitUntil(() => readInstanceReport(store, instanceId)?.lastDeploy?.version === 'v3', 10_000, 'the report of the v3 rollback');
+    await waitUntil(
+      () => {
+        const report = readInstanceReport(store, instanceId);
+        return report?.lastDeploy?.version === 'v3' && report.state === 'idle' && report.running === 'v2' && report.workers.ready === report.workers.total;
+      },
+      10_000,
+      'the report of the v3 rollback (back on v2, idle, every worker ready)',
+    );
 
     say('6. What an operator sees: desired.json and every instance');
     await show(store, ['status']);
