@@ -134,6 +134,8 @@ async function waitForFreeSlot(deps: StoreSlotGateDeps, config: LoadBalancerConf
     pollMs: config.pollIntervalMs,
     timeoutMs: config.slotWaitTimeoutMs,
     signal,
+    onOwnSlot: (own) =>
+      log.warn({ slot: own.key }, `an earlier try to take a service-out slot lost its answer but took ${own.key}: carrying on with it (not waiting for this instance's own lease)`),
     onWaiting: (holders) => {
       const who = holders.map((h) => `${h.holder} (${h.version})`).join(', ');
       if (who !== said) log.info({ holders: holders.map((h) => h.holder), maxUnavailable: config.maxUnavailable }, `waiting for a service-out slot; held by ${who || 'nobody (expired)'}`);
