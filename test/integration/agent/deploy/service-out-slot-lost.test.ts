@@ -56,4 +56,28 @@ describe('a service-out deploy that loses its slot', () => {
     await waitUntil(() => reportsLive(readInstanceReport(store, id), 'v2'), 90_000, `${id} to run v2 after the retry`);
     await waitForTargetState(fleet.client, fleet.arn, id, 'healthy', 30_000);
   }, 240_000);
+
+  it('while rolling: the roll (no traffic) finishes, the instance validates and registers at once, says so, and leaves the slot to its new holder', async () => {
+    fleet = await startServiceOutFleet({ instances: 1, loadBalancer: { slotLeaseMs: 10_000 } });
+    const instance = fleet.instances[0];
+    if (!instance) throw new Error('one instance expected');
+    const { id } = instance;
+    // New workers take 8 s to boot: the keeper renews (every 3.3 s) while the roll runs.
+    await fleet.push('v2', { strategy: 'service-out', fixture: { bootMs: 8_000 } });
+    await waitUntil(() => instanceInStep(fleet as ServiceOutFleet, 'rolling', 'v2') !== undefined, 30_000, `${id} to be rolling to v2`);
+    const now = Date.now();
+    const theirs = { holder: 'i-other', version: 'v9', acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 10 * 60_000).toISOString(), nonce: 'theirs' };
+    writeFileSync(path.join(fleet.store, 'locks', 'slot-0.json'), `${JSON.stringify(theirs)}\n`);
+
+    const store = fleet.store;
+    await waitUntil(() => reportsLive(readInstanceReport(store, id), 'v2'), 60_000, `${id} to run v2`);
+    await waitForTargetState(fleet.client, fleet.arn, id, 'healthy', 30_000);
+    const logs = instance.agent.logs;
+    const lostAt = logs.findIndex((l) => l.code === 'SLOT_LOST' && /^service-out slot locks\/slot-0.json lost during the deploy of v2: putting .* back in service as soon as it is safe$/.test(String(l.msg)));
+    const validatingAt = logs.findIndex((l) => l.msg === 'step validating' && l.version === 'v2');
+    expect(lostAt).toBeGreaterThan(-1);
+    expect(validatingAt).toBeGreaterThan(lostAt); // lost during the roll, which went on
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'service-out slot locks/slot-0.json was lost; not giving it back (another instance holds it)' }));
+    expect((await storeSlots(fleet)).map((slot) => slot.lease.holder)).toEqual(['i-other']);
+  }, 240_000);
 });
