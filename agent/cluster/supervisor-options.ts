@@ -49,6 +49,8 @@ export interface SupervisorOptions {
   readonly crashLoopWindowMs?: number;
   /** Lines of a worker's stderr kept for failure reports. @default 20 */
   readonly stderrTailLines?: number;
+  /** After a start or roll, `127.0.0.1:<port>` must accept a connection within this. @default 3000 */
+  readonly probeTimeoutMs?: number;
 }
 
 export type ResolvedSupervisorOptions = Readonly<Required<Omit<SupervisorOptions, 'workers'>> & { workers: number }>;
@@ -72,6 +74,7 @@ export const supervisorDefaults = {
   crashLoopCount: 5,
   crashLoopWindowMs: 60_000,
   stderrTailLines: 20,
+  probeTimeoutMs: 3_000,
 } as const satisfies Omit<Required<SupervisorOptions>, 'port'>;
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {

@@ -28,6 +28,7 @@ describe('resolveSupervisorOptions', () => {
       crashLoopCount: 5,
       crashLoopWindowMs: 60_000,
       stderrTailLines: 20,
+      probeTimeoutMs: 3_000,
     });
   });
 
