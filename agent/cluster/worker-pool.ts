@@ -7,7 +7,7 @@ import type { RollWatch } from './roll-watch';
 import type { Slot } from './slot';
 import type { ResolvedSupervisorOptions } from './supervisor-options';
 import { isShuttingDown, nextPhase, type SupervisorPhase } from './supervisor-phase';
-import type { WorkerExit, WorkerHost } from './worker-host';
+import type { WorkerExit, WorkerHost, WorkerProcess } from './worker-host';
 import { workerEnv } from './worker-env';
 
 /** Where the workers' stdout and stderr go (the agent's own streams by default). */
@@ -75,7 +75,7 @@ export class WorkerPool {
       throw new DeployError('SUPERVISOR_STOPPING', `not forking a worker of ${release.version}: the supervisor is stopping`);
     }
     const o = this.options;
-    let proc;
+    let proc: WorkerProcess;
     try {
       proc = this.deps.host.fork({
         entryPath: path.resolve(release.dir, release.entry ?? o.entry),
