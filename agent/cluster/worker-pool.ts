@@ -82,7 +82,7 @@ export class WorkerPool {
         cwd: release.dir,
         env: workerEnv(o, release, this.deps.baseEnv),
         execArgv: o.drainPreload ? ['--require', this.deps.preloadPath] : [],
-        args: [],
+        args: o.args,
         ...(this.deps.uid !== undefined ? { uid: this.deps.uid } : {}),
         ...(this.deps.gid !== undefined ? { gid: this.deps.gid } : {}),
       });

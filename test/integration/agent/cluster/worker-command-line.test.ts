@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getOnce } from '../../../support/cluster-workers';
+import { startSupervisedApp } from '../../../support/supervised-app';
 import { makeFixtureRelease } from '../../../support/fixture-releases';
 import { freePort } from '../../../support/free-port';
 import { spawnSupervisor, type SpawnedSupervisor } from '../../../support/spawned-supervisor';
@@ -31,6 +32,18 @@ describe("workers get the app's command line, not the agent's", () => {
       expect(execArgv).toHaveLength(2);
       expect(execArgv[0]).toBe('--require');
       expect(path.basename(execArgv[1] ?? '')).toBe('drain-preload.js');
+    }
+  });
+
+  it('a worker gets the arguments app.args names, and only those', async () => {
+    const app = await startSupervisedApp({ workers: 2, args: ['--mode', 'web'] });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const { argv } = JSON.parse((await getOnce(app.port, '/argv')).body) as { argv: string[] };
+        expect(argv).toEqual(['--mode', 'web']);
+      }
+    } finally {
+      await app.close();
     }
   });
 });
