@@ -30,15 +30,23 @@ export class SlotRestarts {
   }
 
   /**
-   * An empty slot (a failed rollback, a fork that threw) starts again on
-   * `release` after the slot's backoff; the status shows it `restarting`.
+   * After a failed rollback: `release` is what the slot runs from now on. An
+   * empty slot starts again on it after the slot's backoff (the status shows
+   * it `restarting`); a slot still holding a worker of the failed release
+   * keeps it serving, and restarts on `release` when it dies.
    */
-  restartEmpty(slot: Slot, release: Release, reason: string): void {
-    if (slot.worker || this.pool.phase !== 'running') return;
+  fallBack(slot: Slot, release: Release, reason: string): void {
     if (slot.release !== release) {
       slot.release = release;
       slot.crashes.reset();
     }
+    this.restartEmpty(slot, reason);
+  }
+
+  /** An empty slot (a failed rollback, a fork that threw) starts again on its release after the slot's backoff. */
+  private restartEmpty(slot: Slot, reason: string): void {
+    if (slot.worker || slot.restartTimer || this.pool.phase !== 'running') return;
+    const release = slot.release;
     const decision = slot.crashes.onCrash(this.pool.clock.now(), 0);
     if (decision.action === 'give-up') {
       slot.status = 'crash-loop';
@@ -80,7 +88,7 @@ export class SlotRestarts {
     try {
       worker = this.pool.fork(slot, slot.release);
     } catch (error) {
-      this.restartEmpty(slot, slot.release, describeError(error));
+      this.restartEmpty(slot, describeError(error));
       return;
     }
     slot.swap(worker);

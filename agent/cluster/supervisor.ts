@@ -143,7 +143,7 @@ export class Supervisor {
       // The watch stays on during the rollback: more new workers dying just empty their slots.
       const undo = this.pool.slots.filter((s) => s.release !== previous || !s.worker);
       const rollbackFailure = await replaceSlots(this.pool, undo, previous, retired, undefined, surge);
-      for (const slot of undo) this.restarts.restartEmpty(slot, previous, `the rollback to ${previous.version} left it empty`);
+      if (rollbackFailure) for (const slot of undo) this.restarts.fallBack(slot, previous, `the rollback to ${previous.version} failed: ${rollbackFailure.message}`);
       return {
         ...base,
         ok: false,
@@ -179,7 +179,8 @@ export class Supervisor {
       rolling: this.rolling,
       workersReady: slots.filter((s) => s.worker?.isServing()).length,
       workersTotal: slots.length,
-      slots: slots.map((s) => ({ slot: s.index, status: s.status, version: s.release.version, pid: s.worker?.pid, state: s.worker?.state ?? 'none' })),
+      // The version of the worker in the slot, else the one the slot (re)starts on.
+      slots: slots.map((s) => ({ slot: s.index, status: s.status, version: (s.worker?.release ?? s.release).version, pid: s.worker?.pid, state: s.worker?.state ?? 'none' })),
     };
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClusterHost } from '../../../../agent/cluster/cluster-host';
@@ -119,7 +119,7 @@ describe('no orphan workers', () => {
   it('a slot the failed rollback left empty restarts with backoff on the previous release, and the status says so', async () => {
     const gate = path.join(root, 'v1-may-boot');
     writeFileSync(gate, '');
-    const s = make({ workers: 2, maxSurge: 2, stableMs: 5000, restartBackoffInitialMs: 300 });
+    const s = make({ workers: 1, stableMs: 5000, restartBackoffInitialMs: 300 });
     await withTimeout(s.start(release('v1', { bootGate: gate })), 30_000, 'the start of v1');
     unlinkSync(gate); // v1 can no longer start: the rollback will fail
 
@@ -129,19 +129,14 @@ describe('no orphan workers', () => {
     expect(result.failure).toMatchObject({ step: 'stability', version: 'v2' });
     expect(result.rollbackFailure).toMatchObject({ version: 'v1' });
     expect(result.rollbackFailure?.message).toContain('before it was ready');
-    const status = s.status();
-    expect(status.version).toBe('v1');
-    for (const slot of status.slots) expect(slot).toMatchObject({ version: 'v1', status: expect.stringMatching(/^(restarting|running)$/) });
-    expect(status.slots.filter((slot) => slot.state === 'none').every((slot) => slot.status === 'restarting')).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'slot-restarting', version: 'v1' }));
+    expect(s.status()).toMatchObject({ version: 'v1', workersReady: 0 });
+    expect(s.status().slots).toEqual([expect.objectContaining({ slot: 0, version: 'v1', status: 'restarting', state: 'none' })]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'slot-restarting', slot: 0, version: 'v1', restartInMs: 300 }));
 
     writeFileSync(gate, ''); // v1 can start again
-    expect(existsSync(gate)).toBe(true);
-    await waitUntil(() => s.status().workersReady === 2, 30_000, 'both slots to run v1 again');
-    expect(s.status().slots.map((slot) => [slot.version, slot.status, slot.state])).toEqual([
-      ['v1', 'running', 'ready'],
-      ['v1', 'running', 'ready'],
-    ]);
+    await waitUntil(() => s.status().workersReady === 1, 30_000, 'the slot to run v1 again');
+    expect(s.status().slots).toEqual([expect.objectContaining({ slot: 0, version: 'v1', status: 'running', state: 'ready' })]);
     expect(await versionsServed(port, 10)).toEqual({ v1: 10 });
   });
+
 });

@@ -40,7 +40,7 @@ describe('ready means serving on app.port', () => {
   });
 
   it('fails the roll of a release that listens only on a wrong port, naming that port, and keeps v1 serving', async () => {
-    app = await startSupervisedApp({ workers: 2, startTimeoutMs: 3000, stableMs: 500 });
+    app = await startSupervisedApp({ workers: 2, startTimeoutMs: 5000, stableMs: 500 });
     const adminPort = await freePort();
 
     const result = await withTimeout(app.supervisor.roll(app.release('v2', { mode: 'wrong-port', adminPort })), 60_000, 'the failed roll');
@@ -68,9 +68,9 @@ describe('a start that does not serve on app.port', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function startOn(options: Parameters<typeof makeFixtureRelease>[2]): Promise<{ error: unknown; port: number }> {
+  async function startOn(options: Parameters<typeof makeFixtureRelease>[2], startTimeoutMs: number): Promise<{ error: unknown; port: number }> {
     const port = await freePort();
-    supervisor = new Supervisor({ port, workers: 2, startTimeoutMs: 3000 }, { host: new ClusterHost('rr'), output: { stdout: () => undefined, stderr: () => undefined } });
+    supervisor = new Supervisor({ port, workers: 2, startTimeoutMs }, { host: new ClusterHost('rr'), output: { stdout: () => undefined, stderr: () => undefined } });
     const error = await withTimeout(supervisor.start(makeFixtureRelease(root, 'v1', options)), 30_000, 'the start to fail').then(
       () => undefined,
       (e: unknown) => e,
@@ -80,7 +80,7 @@ describe('a start that does not serve on app.port', () => {
 
   it('fails the start of a release that listens only on a wrong port, naming the port, and leaves no worker', async () => {
     const adminPort = await freePort();
-    const { error, port } = await startOn({ mode: 'wrong-port', adminPort });
+    const { error, port } = await startOn({ mode: 'wrong-port', adminPort }, 3000);
     expect(error).toMatchObject({ code: 'SUPERVISOR_START_FAILED' });
     expect((error as Error).message).toContain(`listened on port ${adminPort} but never on app.port ${port}`);
     expect((error as Error).message).not.toContain('\n');
@@ -89,7 +89,7 @@ describe('a start that does not serve on app.port', () => {
   });
 
   it('fails the start when 127.0.0.1:<app.port> does not answer although the workers listen on app.port (at another loopback address)', async () => {
-    const { error, port } = await startOn({ listenHost: '127.0.0.2' });
+    const { error, port } = await startOn({ listenHost: '127.0.0.2' }, 20_000);
     expect(error).toMatchObject({ code: 'SUPERVISOR_START_FAILED' });
     expect((error as Error).message).toContain(`127.0.0.1:${port} did not accept a connection`);
     expect(supervisor?.running).toBe(false);
