@@ -38,7 +38,7 @@ export async function startWorkers(pool: WorkerPool, release: Release, probe: Po
     const gone = workers.find((w) => !w.isServing());
     if (gone) throw notServing(gone, 'before the other workers were');
   } catch (error) {
-    await pool.release(workers);
+    await pool.letGoAll(workers);
     pool.slots = [];
     throw await startFailed(error, release, o.port);
   }

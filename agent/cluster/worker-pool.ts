@@ -111,7 +111,7 @@ export class WorkerPool {
   }
 
   /** Lets go of `workers` (killed after shutdownTimeoutMs) and resolves once all have exited. */
-  async release(workers: readonly ManagedWorker[]): Promise<void> {
+  async letGoAll(workers: readonly ManagedWorker[]): Promise<void> {
     for (const worker of workers) worker.letGo(0);
     await Promise.all(workers.map((w) => w.exited));
   }
