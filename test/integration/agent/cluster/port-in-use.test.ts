@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClusterHost } from '../../../../agent/cluster/cluster-host';
 import type { SupervisorEvent } from '../../../../agent/cluster/roll-types';
 import { Supervisor } from '../../../../agent/cluster/supervisor';
+import { startAgentHarness, type AgentHarness } from '../../../support/agent-harness';
 import { liveClusterPids, noClusterWorkersLeft } from '../../../support/cluster-workers';
 import { makeFixtureRelease } from '../../../support/fixture-releases';
 import { freePort } from '../../../support/free-port';
-import { delay, withTimeout } from '../../../support/with-timeout';
+import { delay, waitUntil, withTimeout } from '../../../support/with-timeout';
 
 /** Another program: a plain node process that listens on 127.0.0.1:<port> until killed. */
 async function holdPort(port: number): Promise<ChildProcess> {
@@ -64,5 +65,35 @@ describe('app.port taken by another program', () => {
     await delay(1000);
     expect(liveClusterPids()).toEqual([]);
     expect(events.filter((e) => e.type === 'worker-crashed' || e.type === 'crash-loop')).toEqual([]);
+  });
+});
+
+describe('deploy-agent whose app.port another program holds', () => {
+  let h: AgentHarness | undefined;
+  let holder: ChildProcess | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    holder?.kill('SIGKILL');
+    holder = undefined;
+  });
+
+  it('records the deploy as failed with PORT_IN_USE naming the port, logs no crash/restart cycle, and does not retry it', async () => {
+    h = await startAgentHarness();
+    holder = await holdPort(h.port);
+    await h.push('v1');
+    await h.agent.start();
+    const stateOf = (a: AgentHarness) => JSON.parse(readFileSync(path.join(a.releasesDir, 'state.json'), 'utf8')) as { lastDeploy?: { errorCode?: string; error?: string; result?: string } | null };
+    await waitUntil(() => stateOf(h as AgentHarness).lastDeploy?.errorCode === 'PORT_IN_USE', 30_000, 'the deploy of v1 to fail with PORT_IN_USE');
+
+    const lastDeploy = stateOf(h).lastDeploy;
+    expect(lastDeploy).toMatchObject({ result: 'failed', errorCode: 'PORT_IN_USE' });
+    expect(lastDeploy?.error).toContain(`port ${h.port} is in use by another program, pid ${holder.pid}`);
+    expect(h.agent.status.version).toBeUndefined();
+    // Polls go on (every 200 ms) without trying v1 again or restarting a worker.
+    await delay(1500);
+    expect(h.logs.filter((l) => l.event === 'worker-crashed' || l.event === 'crash-loop')).toEqual([]);
+    expect(h.logs.filter((l) => l.code === 'PORT_IN_USE')).toHaveLength(1);
+    expect(liveClusterPids()).toEqual([]);
   });
 });
