@@ -141,7 +141,7 @@ export class Supervisor {
       }
       this.pool.emit({ type: 'roll-failed', failure });
       // The watch stays on during the rollback: more new workers dying just empty their slots.
-      const undo = this.pool.slots.filter((s) => s.release !== previous || !s.worker);
+      const undo = this.pool.slots.filter((s) => !s.worker || s.worker.release !== previous);
       const rollbackFailure = await replaceSlots(this.pool, undo, previous, retired, undefined, surge);
       if (rollbackFailure) for (const slot of undo) this.restarts.fallBack(slot, previous, `the rollback to ${previous.version} failed: ${rollbackFailure.message}`);
       return {
