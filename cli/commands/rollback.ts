@@ -8,7 +8,7 @@ import { rollBack } from '../publish/roll-back';
 import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
 import { liveLine, prepareWait } from '../fleet/wait-for-rollout';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
+import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 
 export const ROLLBACK_HELP = `Usage: deployctl rollback [<version>] [options]
 
@@ -25,7 +25,7 @@ Options:
   --wait               then wait until every live instance runs it: idle, all
                        workers ready; fail as soon as an instance fails it
   --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
-  --stale-after DUR    instances whose report is older do not count (default 90s)
+  --stale-after DUR    instances whose report is older do not count (default ${DEFAULT_STALE_AFTER_TEXT})
   --json               print one JSON object on stdout instead of text
   -h, --help           show this help
 
