@@ -13,7 +13,7 @@ export const FLEET_IDLE_MINUTES = 10;
 export const FLEET_IDLE_SCALE = 20;
 
 /** Pushes of a good release, no policy, each measured for pickup (push → each agent reads the manifest). */
-export const FLEET_PICKUP_PUSHES = 4;
+export const FLEET_PICKUP_PUSHES = 6;
 
 /** HTTP load on each instance during the deploys: light, 8 instances share 2 cores with the agents. */
 export const FLEET_LOAD = { keepAliveConcurrency: 1, freshConcurrency: 1, pauseMs: 20, requestTimeoutMs: 10_000 } as const;

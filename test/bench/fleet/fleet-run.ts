@@ -1,3 +1,4 @@
+import { agentDefaults } from '../../../agent/config/defaults';
 import { startLoad, type LoadHandle, type LoadReport } from '../../support/load/load-client';
 import { FLEET_LOAD } from './fleet-config';
 import { measureIdleCost, type IdleCostResult } from './idle-cost';
@@ -49,11 +50,12 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetResult> {
     say(`(c) ${idle.getsPerInstance.toFixed(1)} GET-class + ${idle.putsPerInstance.toFixed(1)} PUT-class requests per instance: $${idle.usdPerInstanceDay.toFixed(5)} per instance-day`);
     if (options.goodPushes === 0) return { agents: options.agents, idle, pushes: [], canary: null, bad: null, policyNote: 'not run', load: null };
 
-    await fleet.startAgents(undefined, 'v1');
+    // The default timers; started a poll period apart in all, as instances of a real fleet start at different moments.
+    await fleet.startAgents(undefined, 'v1', agentDefaults.pollIntervalMs / options.agents);
     loads = fleet.agents.map((a) => startLoad({ port: a.port, ...FLEET_LOAD }));
     const versions = Array.from({ length: options.goodPushes }, (_, i) => `g${i + 1}`);
     say(`(a) ${versions.length} good pushes, no policy, default timers, HTTP load on every instance`);
-    const pushes = await measureGoodPushes(fleet, versions, say);
+    const pushes = await measureGoodPushes(fleet, versions, agentDefaults.pollIntervalMs, say);
 
     let canary: CanaryTiming | null = null;
     let bad: BadReleaseOutcome | null = null;

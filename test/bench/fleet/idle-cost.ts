@@ -45,7 +45,7 @@ export function scaledTimers(scale: number): AgentTimers {
  */
 export async function measureIdleCost(fleet: S3Fleet, options: IdleCostOptions): Promise<IdleCostResult> {
   const timers = scaledTimers(options.scale);
-  await fleet.startAgents(timers, options.version);
+  await fleet.startAgents(timers, options.version, timers.pollIntervalMs / fleet.agents.length);
   // Their last deploy step's report is written; a poll later they are idle.
   await sleep(2 * timers.pollIntervalMs);
   const wallMs = (options.minutes * 60_000) / options.scale;

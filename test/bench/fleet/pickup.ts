@@ -12,13 +12,15 @@ export interface PushTiming {
 
 /**
  * Part (a) without a policy, and pickup: pushes good releases one after the
- * other, each to an idle fleet running the default timers; for each, how long
- * until every instance serves it, and how long each agent took to start
- * fetching it (its manifest read, as the S3 test server saw it).
+ * other, each to an idle fleet and at a random moment of its agents' poll
+ * period (a push is not timed to the polls); for each, how long until every
+ * instance serves it, and how long each agent took to start fetching it (its
+ * manifest read, as the S3 test server saw it).
  */
-export async function measureGoodPushes(fleet: S3Fleet, versions: readonly string[], say: (line: string) => void): Promise<PushTiming[]> {
+export async function measureGoodPushes(fleet: S3Fleet, versions: readonly string[], pollIntervalMs: number, say: (line: string) => void): Promise<PushTiming[]> {
   const timings: PushTiming[] = [];
   for (const version of versions) {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
     const { desiredAt } = await fleet.push(version);
     await fleet.waitServing(version, FLEET_TIMEOUTS.convergeMs);
     const convergedMs = Date.now() - desiredAt;

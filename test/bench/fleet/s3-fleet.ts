@@ -30,8 +30,12 @@ export interface S3Fleet {
   readonly bucket: string;
   readonly storePrefix: string;
   readonly agents: readonly FleetAgent[];
-  /** Starts every agent, with these timers (undefined: the defaults), and waits until each serves `version`. */
-  startAgents(timers: AgentTimers | undefined, version: string): Promise<void>;
+  /**
+   * Starts every agent, with these timers (undefined: the defaults), one every
+   * `staggerMs` (instances of a real fleet do not start, and so do not poll, in
+   * step), and waits until each serves `version`.
+   */
+  startAgents(timers: AgentTimers | undefined, version: string, staggerMs: number): Promise<void>;
   /** SIGTERM to every agent; waits for each to exit (and its workers to be gone). */
   stopAgents(): Promise<void>;
   /**
@@ -104,7 +108,7 @@ export async function startS3Fleet(count: number): Promise<S3Fleet> {
     bucket,
     storePrefix,
     agents,
-    async startAgents(timers, version) {
+    async startAgents(timers, version, staggerMs) {
       for (const [i, a] of agents.entries()) {
         const config = {
           store,
@@ -116,6 +120,7 @@ export async function startS3Fleet(count: number): Promise<S3Fleet> {
           app: { port: a.port, workers: 1, stableMs: 300, idleGraceMs: 200, wsCloseWindowMs: 300 },
         };
         writeFileSync(a.configPath, JSON.stringify(config, null, 2));
+        if (i > 0) await sleep(staggerMs);
         a.agent = spawnAgent(a.configPath, agentEnv);
       }
       await waitServing(version, FLEET_TIMEOUTS.firstServeMs);
@@ -140,4 +145,8 @@ export async function startS3Fleet(count: number): Promise<S3Fleet> {
       return stopping;
     },
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
