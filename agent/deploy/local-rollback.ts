@@ -99,9 +99,10 @@ async function rollbackTarget(state: AgentState, from: string, dirs: ReleaseDirs
   if (skipped.length > 0 && state.failed !== null && skipped.length === 1 && skipped[0]?.startsWith(`${state.failed.version} `)) {
     throw new DeployError(
       'ROLLBACK_TO_FAILED',
-      `the only release that went live here before ${from} is ${state.failed.version}, the one that was rolled back (${state.failed.reason}); to run it again, change desired.json (deployctl push or deployctl rollback ${state.failed.version})`,
+      `the previous release ${state.failed.version} is the one that was rolled back (${state.failed.reason}); to run it again, change desired.json (deployctl push or deployctl rollback ${state.failed.version})`,
     );
   }
+  if (skipped.length === 0) throw new DeployError('NO_PREVIOUS_RELEASE', `no previous release on this instance to roll back to (only ${from} has run here)`);
   const why = skipped.length > 0 ? `; not: ${skipped.join(', ')}` : '';
   throw new DeployError(
     'NO_PREVIOUS_RELEASE',
