@@ -79,7 +79,10 @@ function chooseTarget(from: DesiredState, manifests: readonly Manifest[], live: 
     if (from.previous !== undefined && created.has(from.previous)) {
       return { target: from.previous, reason: `no version has a went-live record in ${url} yet (agents older than this feature), so the previous version` };
     }
-    throw new DeployError('NO_PREVIOUS_VERSION', `no version went live on the fleet before ${from.version}; name the one to go to: deployctl rollback <version> (see 'deployctl releases')`);
+    throw new DeployError(
+      'NO_PREVIOUS_VERSION',
+      `desired.json (${from.version}) names no previous version; name the one to go to: deployctl rollback <version> (see 'deployctl releases')`,
+    );
   }
   const currentCreated = created.get(from.version);
   const candidates = live
@@ -100,6 +103,7 @@ async function checkNamed(store: ReleaseStore, target: string, live: readonly Li
   }
   const record = live.find((r) => r.version === target);
   if (record) return { target, reason: `named; it went live on ${record.instanceId} at ${record.at}` };
+  if (live.length === 0) return { target, reason: `named; no version has a went-live record in ${store.url} yet (agents older than this feature), so it is not checked` };
   if (!force) {
     throw new DeployError('NEVER_LIVE', `${target} never went live on the fleet (no live/${target}.json in ${store.url}); to roll back to it anyway, add --force`);
   }
