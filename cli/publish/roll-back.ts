@@ -5,6 +5,7 @@ import type { DesiredState, Manifest, RolloutPolicy, Strategy } from '../../agen
 import type { ReleaseStore } from '../../agent/store/release-store';
 import { desiredNow, isStoreConflict } from './desired-conflict';
 import { lastGoodAfter } from './last-good';
+import { writeDesiredOnce } from './own-write';
 
 export interface RollbackRequest {
   /** The version to go to; the newest that went live before the desired one when not given. */
@@ -34,7 +35,8 @@ export interface RollbackResult {
  * version that went live on the fleet (live/<version>.json) and was created
  * before the desired one, or at a named version, which must have gone live
  * unless `force`. Rolling back to the desired version changes nothing. The
- * write is conditional on the desired.json that was read (STORE_CONFLICT).
+ * write is conditional on the desired.json that was read (STORE_CONFLICT); a write of ours whose
+ * answer was lost is not one (own-write.ts).
  */
 export async function rollBack(store: ReleaseStore, request: RollbackRequest): Promise<RollbackResult> {
   const read = await store.readDesired();
@@ -57,7 +59,7 @@ export async function rollBack(store: ReleaseStore, request: RollbackRequest): P
     ...(lastGood === undefined ? {} : { lastGood }),
   };
   try {
-    await store.writeDesired(next, { ifMatch: read.etag });
+    await writeDesiredOnce(store, next, { ifMatch: read.etag });
   } catch (error) {
     if (!isStoreConflict(error)) throw error;
     throw new DeployError(
