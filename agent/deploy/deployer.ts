@@ -9,7 +9,8 @@ import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
 import type { ServiceTraffic } from '../traffic/service-traffic';
 import type { Admission, DeployOutcome, RolloutGate } from '../rollout/rollout-gate';
-import { wentLiveNewestFirst, withWentLive, writeAgentState, type AgentState } from './agent-state';
+import { wentLiveNewestFirst, withWentLive, type AgentState } from './agent-state';
+import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
@@ -171,16 +172,21 @@ export class Deployer {
       } else {
         await this.rollIn(release, config, before, dlog);
       }
-      await dirs.switchCurrent(version);
-      this.state = {
+      const next: AgentState = {
         ...withWentLive(this.state, version),
+        state: 'idle',
+        target: null,
         previous: previous === version ? this.state.previous : previous,
         current: version,
         failed: null,
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
+      const rollingBack = () => this.to('rolling-back', version);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      this.step = transition(this.step, 'idle');
+      this.state = next;
+      this.deps.onChange?.(this.state);
       this.retry = undefined;
-      await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.prune(config.keep);
       return { ok: true };
@@ -292,7 +298,7 @@ export class Deployer {
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
     try {
-      await writeAgentState(this.deps.dirs.stateFile, this.state);
+      await this.deps.dirs.writeState(this.state);
     } catch (error) {
       const failure = new DeployError('STATE_WRITE_FAILED', `cannot write ${this.deps.dirs.stateFile}: ${describeError(error)}; free disk space there`, { cause: error });
       if (next !== 'rolling-back' && next !== 'idle') throw failure;

@@ -8,6 +8,8 @@ import { markTicket, releaseTicket, renewTicket, tryTakeTicket, type HeldTicket 
 
 /** A ticket's lease: how long a dead agent's ticket blocks its place in the rollout. Renewed every third of it. */
 export const DEFAULT_TICKET_LEASE_MS = 120_000;
+/** Batch tickets a waiting agent looks at per poll: all of a small batch, a random few of a big one (bounded cost per poll). */
+export const MAX_BATCH_PROBES = 8;
 
 export type Admission =
   /** Deploy `version` now; with a ticket when the policy asked for one. `bootstrap`: lastGood on a new instance. */
@@ -76,7 +78,7 @@ export class RolloutGate {
       if (stage.kind !== 'passed') return stage.kind === 'ticket' ? this.admitted(version, stage.ticket, true) : { kind: 'wait', reason: stage.reason };
     }
     if (rollout.batchSize === null) return { kind: 'deploy', version };
-    for (let index = 0; index < rollout.batchSize; index++) {
+    for (const index of probeOrder(rollout.batchSize)) {
       const ticket = await tryTakeTicket(docs, batchKey(rollout.id, index), request);
       if (ticket) return this.admitted(version, ticket, false);
     }
@@ -186,4 +188,15 @@ export class RolloutGate {
     const outcome = await revertDesired(this.deps.store, desired, reason, `deploy-agent on ${this.deps.instanceId}`);
     if (outcome.kind === 'reverted') this.deps.log.warn({ version: desired.value.version, revertedTo: outcome.to, reason }, `reverted the fleet from ${desired.value.version} to ${outcome.to}: ${reason}`);
   }
+}
+
+/** The batch ticket indexes to look at on one poll: every one of a small batch, else MAX_BATCH_PROBES distinct random ones. */
+export function probeOrder(batchSize: number, random: () => number = Math.random): number[] {
+  const all = Array.from({ length: batchSize }, (_, i) => i);
+  if (batchSize <= MAX_BATCH_PROBES) return all;
+  for (let i = 0; i < MAX_BATCH_PROBES; i++) {
+    const j = i + Math.floor(random() * (batchSize - i));
+    [all[i], all[j]] = [all[j] as number, all[i] as number];
+  }
+  return all.slice(0, MAX_BATCH_PROBES);
 }

@@ -153,7 +153,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
       size: manifest.size,
       ...(manifest.keyId === undefined ? {} : { keyId: manifest.keyId }),
       previous: previous ?? null,
-      lastGood: result.lastGood ?? null,
+      ...(result.lastGood === undefined ? {} : { lastGood: result.lastGood }),
       ...(rollout ? { rollout } : {}),
       ...(instances ? { instances: instances.map((i) => i.instanceId) } : {}),
     };

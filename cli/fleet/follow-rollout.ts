@@ -34,17 +34,20 @@ export async function followRollout(store: ReleaseStore, request: FollowRequest)
   let said = '';
   for (;;) {
     let line: string;
+    let done: readonly InstanceView[] | undefined;
     try {
       const view = await readRolloutView(store, request.staleAfterMs);
-      const done = await judge(store, request, view);
-      if (done) return done;
       line = view ? stageLine(view) : 'no rollout in desired.json yet';
+      if (line !== said) request.progress.write(`${line}\n`);
+      said = line;
+      done = await judge(store, request, view);
     } catch (error) {
       if (error instanceof DeployError && error.code.startsWith('ROLLOUT_')) throw error;
       line = `the store: ${describeError(error)}`;
+      if (line !== said) request.progress.write(`${line}\n`);
+      said = line;
     }
-    if (line !== said) request.progress.write(`${line}\n`);
-    said = line;
+    if (done) return done;
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new DeployError('ROLLOUT_TIMEOUT', `timed out after ${formatDuration(request.timeoutMs)}; last: ${line}`);
     await sleep(Math.min(request.pollMs ?? 1_000, remaining));

@@ -5,6 +5,7 @@ import type { DesiredState, Manifest, RolloutPolicy, Strategy } from '../../agen
 import type { ReleaseStore } from '../../agent/store/release-store';
 import { desiredNow, isStoreConflict } from './desired-conflict';
 import { lastGoodAfter } from './last-good';
+import { writeDesiredOnce } from './own-write';
 
 export interface RollbackRequest {
   /** The version to go to; the newest that went live before the desired one when not given. */
@@ -34,7 +35,8 @@ export interface RollbackResult {
  * version that went live on the fleet (live/<version>.json) and was created
  * before the desired one, or at a named version, which must have gone live
  * unless `force`. Rolling back to the desired version changes nothing. The
- * write is conditional on the desired.json that was read (STORE_CONFLICT).
+ * write is conditional on the desired.json that was read (STORE_CONFLICT); a write of ours whose
+ * answer was lost is not one (own-write.ts).
  */
 export async function rollBack(store: ReleaseStore, request: RollbackRequest): Promise<RollbackResult> {
   const read = await store.readDesired();
@@ -57,7 +59,7 @@ export async function rollBack(store: ReleaseStore, request: RollbackRequest): P
     ...(lastGood === undefined ? {} : { lastGood }),
   };
   try {
-    await store.writeDesired(next, { ifMatch: read.etag });
+    await writeDesiredOnce(store, next, { ifMatch: read.etag });
   } catch (error) {
     if (!isStoreConflict(error)) throw error;
     throw new DeployError(
@@ -79,7 +81,10 @@ function chooseTarget(from: DesiredState, manifests: readonly Manifest[], live: 
     if (from.previous !== undefined && created.has(from.previous)) {
       return { target: from.previous, reason: `no version has a went-live record in ${url} yet (agents older than this feature), so the previous version` };
     }
-    throw new DeployError('NO_PREVIOUS_VERSION', `no version went live on the fleet before ${from.version}; name the one to go to: deployctl rollback <version> (see 'deployctl releases')`);
+    throw new DeployError(
+      'NO_PREVIOUS_VERSION',
+      `desired.json (${from.version}) names no previous version; name the one to go to: deployctl rollback <version> (see 'deployctl releases')`,
+    );
   }
   const currentCreated = created.get(from.version);
   const candidates = live
@@ -100,6 +105,7 @@ async function checkNamed(store: ReleaseStore, target: string, live: readonly Li
   }
   const record = live.find((r) => r.version === target);
   if (record) return { target, reason: `named; it went live on ${record.instanceId} at ${record.at}` };
+  if (live.length === 0) return { target, reason: `named; no version has a went-live record in ${store.url} yet (agents older than this feature), so it is not checked` };
   if (!force) {
     throw new DeployError('NEVER_LIVE', `${target} never went live on the fleet (no live/${target}.json in ${store.url}); to roll back to it anyway, add --force`);
   }
