@@ -68,6 +68,7 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
       }),
       port: app.port,
       env: Object.freeze({ ...(app.env ?? {}) }),
+      args: Object.freeze([...(app.args ?? [])]),
       user: resolveId('user', app.user),
       group: resolveId('group', app.group),
     },

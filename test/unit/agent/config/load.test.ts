@@ -54,7 +54,15 @@ describe('agent config', () => {
     expect(Object.isFrozen(config.app.env)).toBe(true);
   });
 
+  it("takes app.args as the workers' arguments (none by default), frozen", async () => {
+    expect((await load(minimal)).app.args).toEqual([]);
+    const config = await load({ ...minimal, app: { port: 3000, args: ['--mode', 'web'] } });
+    expect(config.app.args).toEqual(['--mode', 'web']);
+    expect(Object.isFrozen(config.app.args)).toBe(true);
+  });
+
   test.each([
+    [{ store: 'x', app: { port: 3000, args: '--mode web' } }, /app\.args: .*array/],
     [{ app: { port: 3000 } }, /store: required/],
     [{ store: 'x' }, /app: required/],
     [{ store: 'x', app: { port: 70000 } }, /app\.port: .*65535/],
