@@ -75,6 +75,14 @@ const PROOFS: Readonly<Record<string, Proof>> = {
       { file: 'test/e2e/service-out.test.ts', contains: "strategy: 'service-out', wait: true" },
     ],
   },
+  'deployctl push v47 --dir ./build --canary 1 --batch 2 --bake 30s': RUN_HERE,
+  'deployctl rollout': RUN_HERE,
+  'deployctl rollout pause': RUN_HERE,
+  'deployctl rollout resume': RUN_HERE,
+  'deployctl rollout abort': {
+    runBy: [{ file: 'test/integration/agent/rollout/fleet-rollout.test.ts', contains: "cli('rollout', 'abort')" }],
+  },
+  'deployctl history': RUN_HERE,
   'deployctl keygen --out ~/.deployctl': RUN_HERE,
   'deployctl push v46 --dir ./build --sign-key ~/.deployctl/deployctl-signing.key': RUN_HERE,
 };
