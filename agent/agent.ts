@@ -14,6 +14,7 @@ import { Deployer } from './deploy/deployer';
 import { DesiredWatcher } from './deploy/desired-watcher';
 import { rollBackLocally } from './deploy/local-rollback';
 import { ReleaseDirs } from './deploy/release-dirs';
+import { RolloutGate } from './rollout/rollout-gate';
 import { DeployError, describeError } from './errors';
 import type { Logger } from './log/logger';
 import { logWorkerEvent } from './log/worker-event-log';
@@ -32,6 +33,8 @@ export interface AgentDeps {
   readonly host?: WorkerHost;
   /** @default openStore(config.store) */
   readonly store?: ReleaseStore;
+  /** @default new ReleaseDirs(config.releasesDir) */
+  readonly dirs?: ReleaseDirs;
 }
 
 /**
@@ -60,6 +63,8 @@ export class Agent {
   private readonly sticky: StickyScheduling | undefined;
   /** Fires on stop: a service-out deploy stops waiting for its slot, drain or health. */
   private readonly stopSignal = new AbortController();
+  /** Fleet rollouts: whose turn it is (agent/rollout/). */
+  private rolloutGate: RolloutGate | undefined;
 
   constructor(
     config: RuntimeConfig,
@@ -67,7 +72,7 @@ export class Agent {
   ) {
     this.config = config;
     this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
-    this.dirs = new ReleaseDirs(config.releasesDir);
+    this.dirs = deps.dirs ?? new ReleaseDirs(config.releasesDir);
     const log = deps.log;
     this.sticky = config.app.schedulingPolicy === 'sticky' ? stickyScheduling(config.app, () => this.supervisor.allWorkers()) : undefined;
     this.supervisor = new Supervisor(config.app, {
@@ -121,6 +126,7 @@ export class Agent {
       ? new LoadBalancerMembership({ loadBalancer, config: () => this.config.loadBalancer, instanceId, supervisor: this.supervisor, slots: this.store.slots, log })
       : undefined;
     this.membership = membership;
+    this.rolloutGate = new RolloutGate({ store: this.store, instanceId, log });
     const deployer = new Deployer(
       {
         store: this.store,
@@ -131,6 +137,7 @@ export class Agent {
         onChange: (s) => this.stateChanged(s),
         ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
+        rollout: this.rolloutGate,
       },
       fixed,
     );
@@ -193,6 +200,7 @@ export class Agent {
       await this.supervisor.stop();
       await this.sticky?.router.stop();
       await this.converging;
+      this.rolloutGate?.stop();
       this.stopped = true;
       await this.reporter?.stop(); // the last report says `stopped`
       await this.endpoints.stop();

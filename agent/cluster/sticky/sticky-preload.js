@@ -6,7 +6,7 @@
  * sticky mode. The primary (sticky-router.ts) owns the app port; this file:
  *
  * - redirects the app's `listen(PORT)` to a private unix socket of this worker
- *   (`$DEPLOYCTL_STICKY_DIR/w<pid>.sock`, bound through node:cluster as usual,
+ *   (`$DEPLOYCTL_STICKY_DIR/app-<PORT>-w<pid>.sock`, bound through node:cluster as usual,
  *   so the supervisor's readiness still sees 'listening'); the primary proxies
  *   per-request forwards there;
  * - adopts the connections the primary hands over (`sticky-connection` + the
@@ -78,7 +78,8 @@ function install() {
       function stickyListen(...args) {
       if (appServer !== undefined || !targetsAppPort(args[0])) return listen.apply(this, /** @type {never} */ (args));
       appServer = this;
-      const privatePath = path.join(stickyDir, `w${process.pid}.sock`);
+      // sticky-listen-path.ts: the name says the port, so the cluster's 'listening' counts for it.
+      const privatePath = path.join(stickyDir, `app-${appPort}-w${process.pid}.sock`);
       const callback = args.find((a) => typeof a === 'function');
       const server = this;
       // The app asked for PORT; that is what it is told it got.

@@ -1,5 +1,6 @@
 import { clientAddress, engineIoSid, routingKey } from '../../../../../agent/cluster/sticky/routing-key';
 import { parseRequestHead } from '../../../../../agent/cluster/sticky/request-head';
+import { stickyListenPath, stickyListenPort } from '../../../../../agent/cluster/sticky/sticky-listen-path';
 
 const head = (text: string) => parseRequestHead(Buffer.from(`${text}\r\n\r\n`));
 
@@ -18,5 +19,13 @@ describe('the routing key of a request', () => {
     expect(routingKey('x-forwarded-for', head('GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.7, 10.0.0.2'), '10.0.0.2')).toBe('203.0.113.7');
     expect(routingKey('x-forwarded-for', head('GET / HTTP/1.1'), '10.0.0.2')).toBe('10.0.0.2');
     expect(clientAddress(' ', '::1')).toBe('::1');
+  });
+});
+
+describe("a sticky worker's private socket", () => {
+  it('stands for the app port in readiness, and only a sticky one does', () => {
+    expect(stickyListenPort(stickyListenPath('/tmp/deployctl-sticky-Ab12', 3000, 42))).toBe(3000);
+    expect(stickyListenPort('/run/app/app-3000-w42.sock')).toBeUndefined();
+    expect(stickyListenPort(null)).toBeUndefined();
   });
 });
