@@ -23,6 +23,7 @@ describe('resolveSupervisorOptions', () => {
       wsCloseWindowMs: 2_000,
       stableMs: 1_000,
       schedulingPolicy: 'rr',
+      sticky: { by: 'sid' },
       restartBackoffInitialMs: 100,
       restartBackoffMaxMs: 30_000,
       restartResetAfterMs: 60_000,

@@ -181,4 +181,14 @@ describe('agent config', () => {
       message: expect.stringMatching(/trustedKeys\.2: is neither a PEM public key nor base64 SPKI/),
     });
   });
+
+  it("takes schedulingPolicy 'sticky' with sticky.by (sid by default), and names a wrong sticky.by", async () => {
+    expect((await load({ ...minimal, app: { port: 3000, schedulingPolicy: 'sticky' } })).app.sticky).toEqual({ by: 'sid' });
+    const byAddress = await load({ ...minimal, app: { port: 3000, schedulingPolicy: 'sticky', sticky: { by: 'x-forwarded-for' } } });
+    expect(byAddress.app).toMatchObject({ schedulingPolicy: 'sticky', sticky: { by: 'x-forwarded-for' } });
+    await expect(load({ ...minimal, app: { port: 3000, schedulingPolicy: 'sticky', sticky: { by: 'cookie' } } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/app\.sticky\.by/),
+    });
+  });
 });
