@@ -41,6 +41,8 @@ const ROUTABLE = Symbol('deployctl.stickyRoutable');
 const closeGraceMs = 5000;
 const claimTimeoutMs = 2000;
 const holdMaxMs = Number(process.env.DEPLOYCTL_WS_HOLD_MAX_MS) || 120000;
+/** After the last close went out, the worker still serves this long before it lets go. */
+const lingerMs = 2000;
 
 /**
  * @typedef {object} Session a long-polling engine.io session this worker created
@@ -58,6 +60,7 @@ const ownKeys = new Set();
 let appServer;
 let draining = false;
 let holding = false;
+let lingering = false;
 /** @type {NodeJS.Timeout | undefined} */
 let holdTimer;
 let nextSeq = 1;
@@ -230,8 +233,36 @@ function onRequest(req, res) {
   } else if (eio !== null && sid !== undefined && !ownKeys.has(sid)) {
     return routable ? forward(req, res, sid) : false;
   }
+  const session = sid === undefined ? undefined : sessions.get(sid);
+  if (session?.done) return answerClosed(session, req, res);
   if (eio !== null && sid !== undefined && req.method === 'GET') onPoll(sid, req, res);
   return false;
+}
+
+/**
+ * A request for a session this worker closed: the client has its close packet,
+ * or will have it in a moment (a POST it sent meanwhile). engine.io may have
+ * ended the session already and would answer `Session ID unknown`, which the
+ * client, still reading its close, would take for an error: answered here as
+ * engine.io answers a session that is open (the data is dropped: the session
+ * is over, and socket.io's retries re-send an emit after the reconnect).
+ * @param {Session} session
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+function answerClosed(session, req, res) {
+  req.resume();
+  req.once('end', () => {
+    if (req.method === 'POST') {
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': 2 });
+      res.end('ok');
+      return;
+    }
+    const body = session.eio === '3' ? '1:1' : '1';
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  return true;
 }
 
 /** @param {string} url */
@@ -427,9 +458,11 @@ function closeSession(session) {
 }
 
 function releaseHoldWhenClosed() {
-  if (!holding) return;
+  if (!holding || lingering) return;
   for (const session of sessions.values()) if (!session.done) return;
-  releaseHold();
+  // Requests a client sent before its close arrived (a POST in flight) still find the session.
+  lingering = true;
+  setTimeout(releaseHold, lingerMs);
 }
 
 function releaseHold() {

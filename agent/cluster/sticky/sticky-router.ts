@@ -49,6 +49,8 @@ export interface StickyStats {
   readonly claims: number;
   /** Keys with a known owner now. */
   readonly ownedKeys: number;
+  /** Requests with a sid whose owner is gone or unknown (they get engine.io's `Session ID unknown`). */
+  readonly orphanSids: number;
 }
 
 interface Seat {
@@ -89,7 +91,7 @@ export class StickyRouter {
   private proxy: http.Server | undefined;
   private pair: net.Server | undefined;
   private stopped = false;
-  private counts = { connections: 0, forwarded: 0, claims: 0 };
+  private counts = { connections: 0, forwarded: 0, claims: 0, orphanSids: 0 };
 
   constructor(private readonly options: StickyRouterOptions) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'deployctl-sticky-'));
@@ -112,7 +114,8 @@ export class StickyRouter {
   /** Listens on the app port and on router.sock. */
   async start(): Promise<void> {
     const proxy = http.createServer((req, res) => this.onForward(req, res));
-    proxy.keepAliveTimeout = 30_000;
+    // Workers keep their forwarding connections; an idle one must not be closed as a worker reuses it.
+    proxy.keepAliveTimeout = 600_000;
     this.proxy = proxy;
     await listen(proxy, { path: this.routerSocket }, 'the sticky router socket');
     chmodSync(this.routerSocket, 0o666);
@@ -199,6 +202,7 @@ export class StickyRouter {
     if (key !== undefined) {
       const owner = this.owners.get(key);
       if (owner !== undefined && this.reachable(owner) && (this.options.by === 'sid' || this.isServing(owner))) return owner;
+      if (this.options.by === 'sid') this.counts.orphanSids += 1;
     }
     const id = this.leastLoaded();
     if (id !== undefined && key !== undefined && this.options.by === 'x-forwarded-for') {
