@@ -17,6 +17,7 @@ import { resultsTable, targetsTable } from './report-table';
 import { aggregateRuns, type ResultRow } from './result-row';
 import { progress, runOnce, type RunResult } from './run-once';
 import { round } from './stats-math';
+import { runStickyScenarios, stickyTable } from './sticky-scenarios';
 import { computeTargets } from './targets';
 
 function variantsFor(workers: number): ToolVariant[] {
@@ -64,9 +65,18 @@ async function main(): Promise<void> {
   }
 
   const targets = computeTargets(rows, forkToListeningMs);
+  // socket.io under sticky vs rr vs pm2, and sticky's HTTP throughput (sticky-scenarios.ts); BENCH_STICKY=0 skips it.
+  const sticky = process.env.BENCH_STICKY === '0' ? undefined : await runStickyScenarios(Math.max(...settings.workers), true);
   progress(`bench:reload done in ${Math.round((Date.now() - started) / 1000)} s`);
-  process.stdout.write(`${resultsTable(rows)}\n\n${targetsTable(targets)}\n\n`);
-  const json = { bench: 'reload', bootMs: BOOT_MS, forkToListeningMs, results: rows, targets };
+  process.stdout.write(`${resultsTable(rows)}\n\n${targetsTable(targets)}\n\n${sticky ? `${stickyTable(sticky)}\n\n` : ''}`);
+  const json = {
+    bench: 'reload',
+    bootMs: BOOT_MS,
+    forkToListeningMs,
+    results: [...rows, ...(sticky?.rows ?? [])],
+    targets,
+    ...(sticky ? { stickyThroughputRatio: sticky.stickyThroughputRatio, stickyThroughput: sticky.throughput } : {}),
+  };
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }
 
