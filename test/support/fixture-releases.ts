@@ -10,7 +10,11 @@ export type FixtureMode =
   | 'never-listen'
   | 'crash-after-listening'
   | 'ignore-shutdown'
-  | 'unhealthy';
+  | 'unhealthy'
+  /** pm2's way: closes its server and WebSockets on SIGINT and exits once they are closed. */
+  | 'sigint-graceful'
+  /** sigint-graceful, and process.send('ready') once it listens (pm2's wait_ready). */
+  | 'sigint-ready';
 
 export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
