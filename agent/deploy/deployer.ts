@@ -8,7 +8,8 @@ import { verifyManifest } from '../release/verify-manifest';
 import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
 import type { ServiceTraffic } from '../traffic/service-traffic';
-import { writeAgentState, type AgentState } from './agent-state';
+import type { AgentState } from './agent-state';
+import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
@@ -145,16 +146,21 @@ export class Deployer {
       } else {
         await this.rollIn(release, config, before, dlog);
       }
-      await dirs.switchCurrent(version);
-      this.state = {
+      const next: AgentState = {
         ...this.state,
+        state: 'idle',
+        target: null,
         previous: previous === version ? this.state.previous : previous,
         current: version,
         failed: null,
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
+      const rollingBack = () => this.to('rolling-back', version);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      this.step = transition(this.step, 'idle');
+      this.state = next;
+      this.deps.onChange?.(this.state);
       this.retry = undefined;
-      await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.prune(config.keep);
     } catch (error) {
@@ -263,7 +269,7 @@ export class Deployer {
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
     try {
-      await writeAgentState(this.deps.dirs.stateFile, this.state);
+      await this.deps.dirs.writeState(this.state);
     } catch (error) {
       const failure = new DeployError('STATE_WRITE_FAILED', `cannot write ${this.deps.dirs.stateFile}: ${describeError(error)}; free disk space there`, { cause: error });
       if (next !== 'rolling-back' && next !== 'idle') throw failure;
