@@ -38,6 +38,7 @@
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');
+const { listenToControlPipe } = require('./drain-preload-control.js');
 const { createH2Sessions } = require('./drain-preload-h2.js');
 
 const WS_MANAGED = Symbol.for('deployctl.websocketManaged');
@@ -88,7 +89,7 @@ process.on('message', (message) => {
   }
 });
 
-listenToControlPipe(Number(process.env.DEPLOYCTL_CONTROL_FD));
+listenToControlPipe(Number(process.env.DEPLOYCTL_CONTROL_FD), onControl, onSupervisorGone);
 
 process.on('disconnect', () => {
   // The cluster disconnects a worker only once all its servers have closed,
@@ -247,31 +248,6 @@ function sweep() {
 }
 
 /**
- * The supervisor's own pipe (not the cluster IPC channel, which an app that
- * closes its server on 'shutdown' loses at once): newline-delimited JSON.
- * @param {number} fd
- */
-function listenToControlPipe(fd) {
-  if (!Number.isInteger(fd) || fd < 3) return;
-  /** @type {import('node:net').Socket} */
-  let pipe;
-  try {
-    pipe = new net.Socket({ fd, readable: true, writable: false });
-  } catch {
-    return; // not started by the supervisor
-  }
-  pipe.unref();
-  pipe.on('error', () => undefined);
-  pipe.on('close', onSupervisorGone);
-  let buffered = '';
-  pipe.on('data', (chunk) => {
-    const lines = (buffered + chunk.toString()).split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) onControl(line);
-  });
-}
-
-/**
  * The supervisor holds the other end of the control pipe, so it closing means
  * the supervisor is gone. Node's cluster exits a worker whose primary dies, but
  * not one the primary had already asked to disconnect (a retired worker): that
@@ -283,17 +259,8 @@ function onSupervisorGone() {
   if (draining) process.exit(crashed ? 1 : 0);
 }
 
-/** @param {string} line */
-function onControl(line) {
-  /** @type {unknown} */
-  let message;
-  try {
-    message = JSON.parse(line);
-  } catch {
-    return;
-  }
-  if (typeof message !== 'object' || message === null) return;
-  const m = /** @type {{ deployctl?: unknown, windowMs?: unknown, id?: unknown }} */ (message);
+/** @param {Record<string, unknown>} m a message from the supervisor's control pipe */
+function onControl(m) {
   const windowMs = typeof m.windowMs === 'number' ? m.windowMs : defaultWindowMs;
   if (m.deployctl === 'close-websockets') closeWebSockets(windowMs);
   else if (m.deployctl === 'service-drain') startServiceDrain(windowMs);
