@@ -38,6 +38,10 @@ export const appSchema = z
       .optional()
       .meta({ description: 'Workers to run; `auto` = `os.availableParallelism()`.' }),
     env: z.record(z.string(), z.string()).optional().meta({ description: 'Extra environment of the workers.' }),
+    args: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Command-line arguments of the workers (`process.argv.slice(2)`); they never get the agent's own." }),
     user: z
       .union([z.string().min(1), z.number().int().min(0)])
       .optional()
@@ -49,7 +53,7 @@ export const appSchema = z
     readiness: z
       .enum(['listening', 'message'])
       .optional()
-      .meta({ description: "When a new worker is ready: once it listens, or once the app calls `process.send('ready')`." }),
+      .meta({ description: "When a new worker is ready: once it listens on `app.port`, or once the app calls `process.send('ready')` and listens on `app.port`." }),
     startTimeoutMs: z.number().int().min(100).max(600_000).optional().meta({ description: 'A new worker must be ready within this.' }),
     shutdownTimeoutMs: ms(600_000)
       .optional()
@@ -82,6 +86,9 @@ export const configFileSchema = z.strictObject({
   store: z
     .string()
     .min(1)
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(s3|file):\/\//i.test(url), {
+      message: 'expected s3://BUCKET/PREFIX, file:///path or a directory',
+    })
     .meta({ description: 'The release store: `s3://BUCKET/PREFIX` or a directory (relative to the config file).' }),
   app: appSchema,
   s3: z
@@ -105,7 +112,10 @@ export const configFileSchema = z.strictObject({
     .min(1000)
     .max(3_600_000)
     .optional()
-    .meta({ description: 'How often the agent rewrites its status report `instances/<id>.json`, besides on every step.' }),
+    .meta({
+      description:
+        'The agent writes its status report `instances/<id>.json` on every change, and this long after the last write when nothing changes (one S3 PUT each). `deployctl` counts a report older than `--stale-after` (default 3 × the default of this) as stale: with a longer heartbeat, pass a longer `--stale-after`.',
+    }),
   releasesDir: z
     .string()
     .min(1)
@@ -124,7 +134,10 @@ export const configFileSchema = z.strictObject({
     .min(100)
     .max(3_600_000)
     .optional()
-    .meta({ description: 'How often `desired.json` is read (±20 % jitter; a local store is also watched).' }),
+    .meta({
+      description:
+        'How often `desired.json` is read (±20 % jitter; a local store is also watched): a push is picked up after half of this at the median; on S3 each read is one GET, billed even when answered 304.',
+    }),
   limits: z
     .strictObject({
       maxArtifactBytes: z.number().int().min(1).optional().meta({ description: 'Compressed artifact size cap.' }),

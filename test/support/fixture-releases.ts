@@ -11,6 +11,10 @@ export type FixtureMode =
   | 'crash-after-listening'
   | 'ignore-shutdown'
   | 'unhealthy'
+  | 'admin-port-first'
+  | 'wrong-port'
+  | 'first-crashes'
+  | 'first-exits-early'
   /** pm2's way: closes its server and WebSockets on SIGINT and exits once they are closed. */
   | 'sigint-graceful'
   /** sigint-graceful, and process.send('ready') once it listens (pm2's wait_ready). */
@@ -20,10 +24,18 @@ export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
   readonly bootMs?: number;
   readonly requestMs?: number;
-  /** Crash on boot only where PORT is this (one instance of a fleet). */
-  readonly crashOnPort?: number;
+  /** Crash on boot only where PORT is this (one instance of a fleet), or one of these. */
+  readonly crashOnPort?: number | readonly number[];
   /** GET /health answers 503 until this file exists. */
   readonly healthGate?: string;
+  /** admin-port-first, wrong-port: the other port the app listens on. */
+  readonly adminPort?: number;
+  /** admin-port-first: how long after the admin port it listens on PORT. @default 1500 */
+  readonly portDelayMs?: number;
+  /** Workers crash at boot while this file does not exist. */
+  readonly bootGate?: string;
+  /** Listen on PORT at this host only. */
+  readonly listenHost?: string;
   /** The app under test/fixtures/apps that server.js runs. @default 'http-ws-app.js' */
   readonly app?: 'http-ws-app.js' | 'h2-app.js' | 'tcp-app.js' | 'expect-continue-app.js';
   /** expect-continue-app.js holds its answers until this file exists. */
