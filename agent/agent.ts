@@ -124,13 +124,14 @@ export class Agent {
         onChange: (s) => this.stateChanged(s),
         ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
+        instanceId,
       },
       fixed,
     );
     this.deployer = deployer;
     const identity = { instanceId, agentVersion: readAgentVersion() };
     const snapshot = (): InstanceReport =>
-      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped });
+      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped, hook: deployer.hook });
     this.snapshot = snapshot;
     this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {

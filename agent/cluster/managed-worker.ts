@@ -12,6 +12,11 @@ export interface Release {
   readonly dir: string;
   /** Entry file relative to `dir`; the supervisor's `entry` option when absent. */
   readonly entry?: string;
+  /**
+   * The release's own environment (manifest `env`, then resolved secrets), over
+   * app.env. Held in memory only: never written to disk or a report.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export type StartFailureReason = 'exit' | 'timeout';

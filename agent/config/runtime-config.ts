@@ -37,6 +37,8 @@ export interface RuntimeConfig {
         readonly slotWaitTimeoutMs: number;
       }
     | undefined;
+  /** Release hooks (agent/hooks/). */
+  readonly hooks: { readonly onceLeaseMs: number };
   readonly instanceId: string | undefined;
   /** Parsed at load (load.ts); empty: signatures are not checked. */
   readonly trustedKeys: readonly TrustedKey[];

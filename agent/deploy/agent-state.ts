@@ -11,6 +11,8 @@ const lastDeploySchema = z.object({
   result: z.enum(['succeeded', 'failed', 'rolled-back']),
   error: z.string().optional(),
   errorCode: z.string().optional(),
+  /** A failure after the deploy went live (the afterLive hook): reported, not rolled back. */
+  warning: z.string().optional(),
   startedAt: z.string(),
   durationMs: z.number(),
 });
@@ -25,6 +27,8 @@ export const agentStateSchema = z.object({
   /** A version that failed, with the desired.json tag it failed under: not retried until that changes. */
   failed: z.object({ version: z.string(), desiredEtag: z.string(), reason: z.string(), at: z.string() }).nullable(),
   lastDeploy: lastDeploySchema.nullable(),
+  /** Versions whose `prepare` hook ran on their current unpack here: not run again on a rollback to them. */
+  prepared: z.array(z.string()).optional(),
   updatedAt: z.string(),
 });
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Release } from '../cluster/managed-worker';
 import type { Supervisor } from '../cluster/supervisor';
 import type { RuntimeConfig } from '../config/runtime-config';
@@ -16,6 +17,8 @@ import { rollFailed } from './roll-failed';
 import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
 import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
+import { DeployHooks } from '../hooks/deploy-hooks';
+import type { RunningHook } from '../hooks/hook-names';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -29,6 +32,8 @@ export interface DeployerDeps {
   readonly serviceOut?: { readonly traffic: ServiceTraffic; readonly slots: SlotGate };
   /** Fires when the agent stops: a service-out deploy stops waiting. */
   readonly signal?: AbortSignal;
+  /** This instance's id: hooks get it, the once lock is held in its name. @default the host name */
+  readonly instanceId?: string;
 }
 
 /**
@@ -45,6 +50,9 @@ export class Deployer {
   private desiredSeen: string | null = null;
   /** Set after a transient failure (store unreachable, download cut): when to try again. */
   private retry: RetryPlan | undefined;
+  /** The current deploy's release hooks (agent/hooks/), and the one running now. */
+  private hooks: DeployHooks | undefined;
+  private running: RunningHook | null = null;
 
   constructor(
     private readonly deps: DeployerDeps,
@@ -54,6 +62,11 @@ export class Deployer {
   /** The version desired.json named when it was last read; null before the first read or while there is none. */
   get desiredVersion(): string | null {
     return this.desiredSeen;
+  }
+
+  /** The release hook running right now (status reports), or null. */
+  get hook(): RunningHook | null {
+    return this.running;
   }
 
   /** One pass: read desired.json and deploy it if it asks for something new. */
@@ -104,6 +117,8 @@ export class Deployer {
     }
     dlog.info({ step: 'fetching', strategy: serviceOut ? 'service-out' : 'rolling' }, `deploying ${version}`);
     this.touchedWorkers = false;
+    this.hooks = undefined;
+    let unpackedNow = false;
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -125,8 +140,10 @@ export class Deployer {
           limits: config.limits,
         });
         dlog.info({ step: this.step, files: unpacked.files, bytes: unpacked.bytes }, `unpacked ${version}`);
+        unpackedNow = true;
       }
       const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}) };
+      await this.beforeRoll(release, previous, unpackedNow, dlog);
       const before = previous && (await dirs.has(previous)) ? { version: previous, dir: dirs.dirOf(previous) } : undefined;
       if (serviceOut) {
         await deployServiceOut(
@@ -156,6 +173,7 @@ export class Deployer {
       this.retry = undefined;
       await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
+      await this.afterLive(dlog);
       await this.prune(config.keep);
     } catch (error) {
       await this.fail(desired, error, startedAt, previous);
@@ -188,10 +206,56 @@ export class Deployer {
     }
   }
 
-  /** The app's health check (app.healthCheck), when there is one. */
+  /** The app's health check (app.healthCheck), when there is one, then the release's `validate` hook. */
   private async check(config: RuntimeConfig): Promise<void> {
     const check = config.healthCheck;
     if (check) await checkHealth(config.app.port, check.path, check.timeoutMs);
+    await this.hooks?.run('validate');
+  }
+
+  /**
+   * Before any worker changes: the release's hooks (DESIGN §8). `prepare` on
+   * this instance, unless this very unpack was prepared before (a rollback to
+   * it); then `once` for the fleet. Both in the `preparing` step.
+   */
+  private async beforeRoll(release: Release, previous: string | null, unpackedNow: boolean, dlog: Logger): Promise<void> {
+    const hooks = await DeployHooks.load(
+      {
+        store: this.deps.store,
+        config: this.deps.config(),
+        instanceId: this.deps.instanceId ?? hostname(),
+        log: dlog,
+        step: () => this.step,
+        signal: this.deps.signal ?? new AbortController().signal,
+        onHook: (hook) => {
+          this.running = hook;
+          this.deps.onChange?.(this.state);
+        },
+      },
+      release,
+      previous,
+    );
+    this.hooks = hooks;
+    const prepared = this.state.prepared ?? [];
+    const prepare = hooks.has('prepare') && (unpackedNow || !prepared.includes(release.version));
+    if (!prepare && !hooks.has('once')) return;
+    await this.to('preparing', release.version);
+    if (prepare) {
+      await hooks.run('prepare');
+      this.state = { ...this.state, prepared: [...prepared.filter((v) => v !== release.version), release.version].slice(-20) };
+    } else if (hooks.has('prepare')) {
+      dlog.info({ step: this.step, hook: 'prepare' }, `${release.version} was prepared before; not running prepare again`);
+    }
+    await hooks.once();
+  }
+
+  /** After live: the `afterLive` hook; its failure is logged and reported with the deploy, never rolled back. */
+  private async afterLive(dlog: Logger): Promise<void> {
+    const warning = await this.hooks?.afterLive();
+    if (warning === undefined || !this.state.lastDeploy) return;
+    this.state = { ...this.state, lastDeploy: { ...this.state.lastDeploy, warning } };
+    await writeAgentState(this.deps.dirs.stateFile, this.state).catch((error: unknown) => dlog.warn({ step: this.step, err: describeError(error) }, 'state.json not updated with the afterLive failure'));
+    this.deps.onChange?.(this.state);
   }
 
   private async fail(desired: Versioned<DesiredState>, error: unknown, startedAt: Date, previous: string | null): Promise<void> {

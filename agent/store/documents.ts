@@ -77,10 +77,14 @@ export const instanceStatusSchema = z.object({
       error: z.string().optional(),
       /** The stable code of the error (e.g. SIGNATURE_MISSING, ARTIFACT_HASH_MISMATCH). */
       errorCode: z.string().optional(),
+      /** A failure after the deploy went live (the afterLive hook): reported, not rolled back. */
+      warning: z.string().optional(),
       startedAt: z.string(),
       durationMs: z.number(),
     })
     .nullable(),
+  /** The release hook running at the moment of the report (absent when none). */
+  hook: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }).optional(),
   /** When the report was written; an old one means the agent is gone (stale). */
   updatedAt: z.string().datetime({ offset: true }),
 });
