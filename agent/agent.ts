@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { HookPidFile } from './hooks/hook-pid-file';
 import { ClusterHost } from './cluster/cluster-host';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
@@ -96,6 +98,8 @@ export class Agent {
     await this.dirs.prepare();
     const leftovers = await this.dirs.removeLeftovers();
     if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed partial unpacks left by an earlier run');
+    const leftoverHook = new HookPidFile(path.join(this.dirs.root, 'hook.pid')).killLeftover();
+    if (leftoverHook !== undefined) log.warn({ pgid: leftoverHook }, 'killed the process group of a hook the last run left running');
     const { state, problem } = await readAgentState(this.dirs.stateFile);
     if (problem) log.warn({ file: this.dirs.stateFile }, problem);
     const current = await this.dirs.current();

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Release } from '../cluster/managed-worker';
 import type { Supervisor } from '../cluster/supervisor';
 import type { RuntimeConfig } from '../config/runtime-config';
@@ -18,6 +19,7 @@ import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
 import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
 import { DeployHooks } from '../hooks/deploy-hooks';
+import { HookPidFile } from '../hooks/hook-pid-file';
 import type { RunningHook } from '../hooks/hook-names';
 
 export interface DeployerDeps {
@@ -227,6 +229,7 @@ export class Deployer {
         log: dlog,
         step: () => this.step,
         signal: this.deps.signal ?? new AbortController().signal,
+        pidFile: new HookPidFile(path.join(this.deps.dirs.root, 'hook.pid')),
         onHook: (hook) => {
           this.running = hook;
           this.deps.onChange?.(this.state);

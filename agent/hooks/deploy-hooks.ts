@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger';
 import type { ReleaseStore } from '../store/release-store';
 import { hookEnv } from './hook-env';
 import type { HookName, RunningHook } from './hook-names';
+import type { HookPidFile } from './hook-pid-file';
 import { runHook } from './hook-runner';
 import { runOncePerFleet } from './once-lock';
 import { readReleaseHooks, type ReleaseHooks } from './release-hooks-file';
@@ -23,6 +24,8 @@ export interface DeployHooksDeps {
   readonly onHook: (hook: RunningHook | null) => void;
   /** Resolved secret values: never logged (hook output is redacted). */
   readonly redact?: readonly string[];
+  /** Where the running hook's process group is recorded (killed at the next start if the agent dies). */
+  readonly pidFile?: HookPidFile;
 }
 
 /**
@@ -67,8 +70,10 @@ export class DeployHooks {
         log: this.deps.log.child({ step: this.deps.step() }),
         signal,
         ...(this.deps.redact ? { redact: this.deps.redact } : {}),
+        onSpawn: (pid) => this.deps.pidFile?.record(pid),
       });
     } finally {
+      this.deps.pidFile?.clear();
       this.deps.onHook(null);
     }
   }
