@@ -241,13 +241,12 @@ export class Deployer {
     this.hooks = hooks;
     const prepared = this.state.prepared ?? [];
     const prepare = hooks.has('prepare') && (unpackedNow || !prepared.includes(release.version));
+    if (hooks.has('prepare') && !prepare) dlog.info({ step: this.step, hook: 'prepare' }, `${release.version} was prepared before; not running prepare again`);
     if (!prepare && !hooks.has('once')) return;
     await this.to('preparing', release.version);
     if (prepare) {
       await hooks.run('prepare');
       this.state = { ...this.state, prepared: [...prepared.filter((v) => v !== release.version), release.version].slice(-20) };
-    } else if (hooks.has('prepare')) {
-      dlog.info({ step: this.step, hook: 'prepare' }, `${release.version} was prepared before; not running prepare again`);
     }
     await hooks.once();
   }
