@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HookPidFile } from './hooks/hook-pid-file';
+import { defaultEnvironments } from './secrets/default-environments';
+import type { ReleaseEnvironments } from './secrets/release-environments';
 import { ClusterHost } from './cluster/cluster-host';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
@@ -43,6 +45,8 @@ export class Agent {
   private config: RuntimeConfig;
   private readonly store: ReleaseStore;
   private readonly dirs: ReleaseDirs;
+  /** Each release's env and secrets (agent/secrets/). */
+  private readonly environments: ReleaseEnvironments;
   private readonly supervisor: Supervisor;
   /** Control socket and metrics (agent/control/operator-endpoints.ts). */
   private readonly endpoints: OperatorEndpoints;
@@ -66,6 +70,7 @@ export class Agent {
     this.config = config;
     this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
     this.dirs = new ReleaseDirs(config.releasesDir);
+    this.environments = defaultEnvironments(config.releasesDir, () => this.config.ssm);
     const log = deps.log;
     this.supervisor = new Supervisor(config.app, {
       host: deps.host ?? new ClusterHost(config.app.schedulingPolicy),
@@ -129,6 +134,7 @@ export class Agent {
         ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
         instanceId,
+        environments: this.environments,
       },
       fixed,
     );
@@ -140,10 +146,12 @@ export class Agent {
     this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {
       try {
-        await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current) });
+        const { env } = await this.environments.resolve(await this.environments.recall(current));
+        await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current), env });
         log.info({ version: current }, `serving ${current} (current)`);
       } catch (error) {
-        log.error({ version: current, err: describeError(error) }, `cannot start current release ${current}`);
+        // Not served: the first convergence pass deploys it (or desired) again once it can.
+        log.error({ version: current, code: error instanceof DeployError ? error.code : 'UNEXPECTED', err: describeError(error) }, `cannot start current release ${current}`);
       }
     } else {
       log.info({ store: this.store.url }, 'no release on this instance yet; waiting for desired.json');
@@ -237,7 +245,14 @@ export class Agent {
         await writeAgentState(this.dirs.stateFile, state);
         this.stateChanged(state);
       };
-      const done = await rollBackLocally(deployer.state, { store: this.store, dirs: this.dirs, supervisor: this.supervisor, log: this.deps.log, save });
+      const done = await rollBackLocally(deployer.state, {
+        store: this.store,
+        dirs: this.dirs,
+        supervisor: this.supervisor,
+        log: this.deps.log,
+        save,
+        envOf: async (version) => (await this.environments.resolve(await this.environments.recall(version))).env,
+      });
       return { from: done.from, to: done.to, durationMs: done.durationMs, remembered: done.remembered };
     });
   }

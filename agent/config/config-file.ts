@@ -207,6 +207,13 @@ export const configFileSchema = z.strictObject({
       description: 'The ALB this instance serves behind; setting it turns service-out deploys on.',
       defaultNote: 'none (rolling deploys only)',
     }),
+  ssm: z
+    .strictObject({
+      region: z.string().min(1).optional().meta({ description: 'Region of SSM Parameter Store.', defaultNote: '`AWS_REGION`, else us-east-1' }),
+      endpoint: z.string().url().optional().meta({ description: 'SSM API endpoint (tests point it at the emulator).', defaultNote: "AWS's own" }),
+    })
+    .optional()
+    .meta({ description: "Where a release's `--secret KEY=ssm:/path` references are read (GetParameters, WithDecryption).", defaultNote: 'AWS defaults' }),
   hooks: z
     .strictObject({
       onceLeaseMs: z

@@ -37,6 +37,8 @@ export interface RuntimeConfig {
         readonly slotWaitTimeoutMs: number;
       }
     | undefined;
+  /** SSM Parameter Store of release secrets (agent/secrets/). */
+  readonly ssm: { readonly region: string | undefined; readonly endpoint: string | undefined };
   /** Release hooks (agent/hooks/). */
   readonly hooks: { readonly onceLeaseMs: number };
   readonly instanceId: string | undefined;

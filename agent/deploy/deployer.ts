@@ -19,6 +19,8 @@ import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
 import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
 import { DeployHooks } from '../hooks/deploy-hooks';
+import { defaultEnvironments } from '../secrets/default-environments';
+import { ReleaseEnvironments } from '../secrets/release-environments';
 import { HookPidFile } from '../hooks/hook-pid-file';
 import type { RunningHook } from '../hooks/hook-names';
 
@@ -36,6 +38,8 @@ export interface DeployerDeps {
   readonly signal?: AbortSignal;
   /** This instance's id: hooks get it, the once lock is held in its name. @default the host name */
   readonly instanceId?: string;
+  /** Each release's env and secrets (agent/secrets/). @default from config.ssm, remembered under releasesDir */
+  readonly environments?: ReleaseEnvironments;
 }
 
 /**
@@ -56,10 +60,14 @@ export class Deployer {
   private hooks: DeployHooks | undefined;
   private running: RunningHook | null = null;
 
+  private readonly environments: ReleaseEnvironments;
+
   constructor(
     private readonly deps: DeployerDeps,
     public state: AgentState,
-  ) {}
+  ) {
+    this.environments = deps.environments ?? defaultEnvironments(deps.dirs.root, () => deps.config().ssm);
+  }
 
   /** The version desired.json named when it was last read; null before the first read or while there is none. */
   get desiredVersion(): string | null {
@@ -129,6 +137,9 @@ export class Deployer {
       }
       const signer = verifyManifest(manifest, config.trustedKeys);
       if (signer) dlog.info({ step: this.step, keyId: signer.keyId }, `signature of ${version} verified (key ${signer.keyId})`);
+      // Secrets before anything changes: a missing or forbidden one fails the version here.
+      const releaseConfig = ReleaseEnvironments.configOf(manifest);
+      const resolved = await this.environments.resolve(releaseConfig);
       if (await dirs.has(version)) {
         dlog.info({ step: this.step }, `${version} is already unpacked`);
       } else {
@@ -144,8 +155,9 @@ export class Deployer {
         dlog.info({ step: this.step, files: unpacked.files, bytes: unpacked.bytes }, `unpacked ${version}`);
         unpackedNow = true;
       }
-      const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}) };
-      await this.beforeRoll(release, previous, unpackedNow, dlog);
+      const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}), env: resolved.env };
+      await this.environments.remember(version, releaseConfig);
+      await this.beforeRoll(release, previous, unpackedNow, resolved.secretValues, dlog);
       const before = previous && (await dirs.has(previous)) ? { version: previous, dir: dirs.dirOf(previous) } : undefined;
       if (serviceOut) {
         await deployServiceOut(
@@ -220,7 +232,7 @@ export class Deployer {
    * this instance, unless this very unpack was prepared before (a rollback to
    * it); then `once` for the fleet. Both in the `preparing` step.
    */
-  private async beforeRoll(release: Release, previous: string | null, unpackedNow: boolean, dlog: Logger): Promise<void> {
+  private async beforeRoll(release: Release, previous: string | null, unpackedNow: boolean, secretValues: readonly string[], dlog: Logger): Promise<void> {
     const hooks = await DeployHooks.load(
       {
         store: this.deps.store,
@@ -229,6 +241,7 @@ export class Deployer {
         log: dlog,
         step: () => this.step,
         signal: this.deps.signal ?? new AbortController().signal,
+        redact: secretValues,
         pidFile: new HookPidFile(path.join(this.deps.dirs.root, 'hook.pid')),
         onHook: (hook) => {
           this.running = hook;

@@ -5,7 +5,7 @@
  * desired.json changes (DESIGN §2): the instance converges once the store is
  * back, and a fleet does not hammer a struggling store.
  */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED', 'SECRETS_UNAVAILABLE']);
 
 /** The longest wait between two tries of one deploy. */
 export const MAX_RETRY_DELAY_MS = 300_000;

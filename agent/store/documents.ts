@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { DeployError } from '../errors';
 import { VERSION_PATTERN } from './version-name';
 
+/** A name of the release's env and secrets: what a shell and the workers accept as a variable name. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A secret reference: an SSM Parameter Store name (letters, digits, _ . - /), absolute. */
+export const SECRET_REF_PATTERN = /^ssm:\/[A-Za-z0-9_.\-/]{1,1010}$/;
+
 /** The documents of the release store (DESIGN §1), validated wherever they are read. */
 const version = z.string().regex(VERSION_PATTERN, 'a version like v42 (letters, digits, . _ -)');
 
@@ -13,6 +18,10 @@ export const manifestSchema = z.object({
   createdAt: z.string().datetime({ offset: true }),
   createdBy: z.string().min(1),
   entry: z.string().min(1).optional(),
+  /** The release's own environment (`push --env-file/--env`), over app.env; covered by the signature. */
+  env: z.record(z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)'), z.string()).optional(),
+  /** References to secrets (`push --secret KEY=ssm:/path`), resolved by the agent at deploy time; never values. */
+  secrets: z.record(z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)'), z.string().regex(SECRET_REF_PATTERN, 'ssm:/path/to/parameter')).optional(),
   /** The signing key's id (sha256 of its SPKI, 16 hex digits); covered by the signature. */
   keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lowercase hex digits').optional(),
   /** base64 ed25519 signature over canonicalManifest() (canonical-manifest.ts). */
