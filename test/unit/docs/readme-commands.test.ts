@@ -56,6 +56,12 @@ const PROOFS: Readonly<Record<string, Proof>> = {
       { file: 'test/e2e/service-out.test.ts', contains: "strategy: 'service-out', wait: true" },
     ],
   },
+  'deployctl push v47 --dir ./build --env-file prod.env --env LOG_LEVEL=debug --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+    runBy: [{ file: 'test/integration/cli/push-config.test.ts', contains: "'--env-file', 'prod.env', '--env', 'LOG_LEVEL=debug'" }],
+  },
+  'deployctl push v48 --from v47 --env LOG_LEVEL=info --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+    runBy: [{ file: 'test/e2e/release-config.test.ts', contains: "['push', 'v4', '--from', 'v1', '--store', rig.storeUrl, '--env', 'GREETING=hello', '--secret'" }],
+  },
   'deployctl keygen --out ~/.deployctl': RUN_HERE,
   'deployctl push v46 --dir ./build --sign-key ~/.deployctl/deployctl-signing.key': RUN_HERE,
 };
