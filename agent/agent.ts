@@ -34,6 +34,8 @@ export interface AgentDeps {
   readonly host?: WorkerHost;
   /** @default openStore(config.store) */
   readonly store?: ReleaseStore;
+  /** @default new ReleaseDirs(config.releasesDir) */
+  readonly dirs?: ReleaseDirs;
 }
 
 /**
@@ -69,7 +71,7 @@ export class Agent {
   ) {
     this.config = config;
     this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
-    this.dirs = new ReleaseDirs(config.releasesDir);
+    this.dirs = deps.dirs ?? new ReleaseDirs(config.releasesDir);
     this.environments = defaultEnvironments(config.releasesDir, () => this.config.ssm);
     const log = deps.log;
     this.supervisor = new Supervisor(config.app, {

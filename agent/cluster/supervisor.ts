@@ -75,6 +75,11 @@ export class Supervisor {
     return this.current?.version;
   }
 
+  /** The release the workers run (with its env), undefined when not started. */
+  get release(): Release | undefined {
+    return this.current;
+  }
+
   /** Starts every worker on `release` at once and resolves when all are ready. */
   async start(release: Release): Promise<void> {
     if (this.current) throw new DeployError('SUPERVISOR_STARTED', 'the supervisor is already running');

@@ -10,7 +10,8 @@ import { verifyManifest } from '../release/verify-manifest';
 import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
 import type { ServiceTraffic } from '../traffic/service-traffic';
-import { writeAgentState, type AgentState } from './agent-state';
+import type { AgentState } from './agent-state';
+import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
@@ -158,7 +159,9 @@ export class Deployer {
       const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}), env: resolved.env };
       await this.environments.remember(version, releaseConfig);
       await this.beforeRoll(release, previous, unpackedNow, resolved.secretValues, dlog);
-      const before = previous && (await dirs.has(previous)) ? { version: previous, dir: dirs.dirOf(previous) } : undefined;
+      // The running release object carries its env (and resolved secrets) for a rollback to it.
+      const running = supervisor.release?.version === previous ? supervisor.release : undefined;
+      const before = previous && (await dirs.has(previous)) ? (running ?? { version: previous, dir: dirs.dirOf(previous) }) : undefined;
       if (serviceOut) {
         await deployServiceOut(
           {
@@ -176,16 +179,21 @@ export class Deployer {
       } else {
         await this.rollIn(release, config, before, dlog);
       }
-      await dirs.switchCurrent(version);
-      this.state = {
+      const next: AgentState = {
         ...this.state,
+        state: 'idle',
+        target: null,
         previous: previous === version ? this.state.previous : previous,
         current: version,
         failed: null,
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
+      const rollingBack = () => this.to('rolling-back', version);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      this.step = transition(this.step, 'idle');
+      this.state = next;
+      this.deps.onChange?.(this.state);
       this.retry = undefined;
-      await this.to('idle', null);
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.afterLive(dlog);
       await this.prune(config.keep);
@@ -269,7 +277,7 @@ export class Deployer {
     const warning = await this.hooks?.afterLive();
     if (warning === undefined || !this.state.lastDeploy) return;
     this.state = { ...this.state, lastDeploy: { ...this.state.lastDeploy, warning } };
-    await writeAgentState(this.deps.dirs.stateFile, this.state).catch((error: unknown) => dlog.warn({ step: this.step, err: describeError(error) }, 'state.json not updated with the afterLive failure'));
+    await this.deps.dirs.writeState(this.state).catch((error: unknown) => dlog.warn({ step: this.step, err: describeError(error) }, 'state.json not updated with the afterLive failure'));
     this.deps.onChange?.(this.state);
   }
 
@@ -342,7 +350,7 @@ export class Deployer {
     this.state = { ...this.state, state: next, target };
     if (next !== 'idle') this.deps.log.info({ step: next, version: target }, `step ${next}`);
     try {
-      await writeAgentState(this.deps.dirs.stateFile, this.state);
+      await this.deps.dirs.writeState(this.state);
     } catch (error) {
       const failure = new DeployError('STATE_WRITE_FAILED', `cannot write ${this.deps.dirs.stateFile}: ${describeError(error)}; free disk space there`, { cause: error });
       if (next !== 'rolling-back' && next !== 'idle') throw failure;

@@ -1,6 +1,7 @@
 import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, tempPathBeside } from '../fs/atomic-write';
+import { writeAgentState, type AgentState } from './agent-state';
 
 /**
  * The agent's directory (DESIGN §2): `releases/<version>/` (only complete
@@ -57,6 +58,11 @@ export class ReleaseDirs {
       throw error;
     }
     await fsyncDir(this.root);
+  }
+
+  /** Writes state.json atomically (agent-state.ts). */
+  async writeState(state: AgentState): Promise<void> {
+    await writeAgentState(this.stateFile, state);
   }
 
   /** Removes what a killed unpack left behind (hidden temp dirs). */

@@ -1,11 +1,12 @@
 /**
  * A deploy that failed for a reason that says nothing about the release (the
- * store could not be reached, the download broke off) is tried again, with
+ * store could not be reached, the download broke off, its service-out slot
+ * was lost before any worker was replaced) is tried again, with
  * exponential backoff, instead of being remembered as failed until
  * desired.json changes (DESIGN §2): the instance converges once the store is
  * back, and a fleet does not hammer a struggling store.
  */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED', 'SECRETS_UNAVAILABLE']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED', 'SLOT_LOST', 'SECRETS_UNAVAILABLE']);
 
 /** The longest wait between two tries of one deploy. */
 export const MAX_RETRY_DELAY_MS = 300_000;

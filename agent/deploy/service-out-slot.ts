@@ -8,6 +8,12 @@ import { waitForSlot } from '../traffic/wait-for-slot';
 /** A service-out slot this instance holds (its lease renewed in the background) until `release` or `keep`. */
 export interface HeldServiceSlot {
   readonly key: string;
+  /**
+   * Fires when the slot is lost while held (another instance took it over
+   * after its lease ran out): the deploy stops taking the instance out and
+   * puts it back as soon as it is safe. Its reason is the SLOT_LOST error.
+   */
+  readonly lost: AbortSignal;
   /** Gives the slot back; never throws (a slot that cannot be given back frees itself when its lease ends). */
   release(): Promise<void>;
   /**
@@ -52,9 +58,10 @@ type LoadBalancerConfig = NonNullable<RuntimeConfig['loadBalancer']>;
 /**
  * Slots in the release store (locks/slot-K.json): waits for a free one
  * (loadBalancer.slotWaitTimeoutMs), keeps its lease (loadBalancer.slotLeaseMs)
- * while the deploy runs, and logs loudly when it is lost meanwhile (another
- * agent took it over after the lease ran out: the fleet may now have more
- * than maxUnavailable instances out).
+ * while the deploy runs, and logs loudly and fires the slot's `lost` signal
+ * when it is lost meanwhile (another agent took it over after the lease ran
+ * out: the fleet may now have more than maxUnavailable instances out, so
+ * the deploy puts this one back as soon as it can).
  */
 export function storeSlotGate(deps: StoreSlotGateDeps): SlotGate {
   const { slots, holder, log } = deps;
@@ -66,6 +73,7 @@ export function storeSlotGate(deps: StoreSlotGateDeps): SlotGate {
     const { key } = keeper.slot;
     return {
       key,
+      lost: keeper.lost,
       release: async () => {
         await keeper.release();
         log.info({ slot: key }, `gave back service-out slot ${key}`);
@@ -134,6 +142,8 @@ async function waitForFreeSlot(deps: StoreSlotGateDeps, config: LoadBalancerConf
     pollMs: config.pollIntervalMs,
     timeoutMs: config.slotWaitTimeoutMs,
     signal,
+    onOwnSlot: (own) =>
+      log.warn({ slot: own.key }, `an earlier try to take a service-out slot lost its answer but took ${own.key}: carrying on with it (not waiting for this instance's own lease)`),
     onWaiting: (holders) => {
       const who = holders.map((h) => `${h.holder} (${h.version})`).join(', ');
       if (who !== said) log.info({ holders: holders.map((h) => h.holder), maxUnavailable: config.maxUnavailable }, `waiting for a service-out slot; held by ${who || 'nobody (expired)'}`);
@@ -155,7 +165,7 @@ function keeperOf(deps: StoreSlotGateDeps, slot: HeldSlot, config: LoadBalancerC
     onLost: (error) =>
       log.error(
         { slot: slot.key, code: error.code, err: error.message },
-        `LOST service-out slot ${slot.key} while out of service: another instance may be out too (more than maxUnavailable); finishing this deploy as fast as it can`,
+        `LOST service-out slot ${slot.key} while out of service: another instance may be out too (more than maxUnavailable); putting this instance back in service as soon as it is safe`,
       ),
   });
 }

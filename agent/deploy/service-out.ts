@@ -1,11 +1,11 @@
 import type { Release } from '../cluster/managed-worker';
 import type { Supervisor } from '../cluster/supervisor';
-import { describeError } from '../errors';
+import { DeployError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { ServiceTraffic } from '../traffic/service-traffic';
 import type { DeployState } from './deploy-state';
 import { rollFailed } from './roll-failed';
-import type { SlotGate } from './service-out-slot';
+import type { HeldServiceSlot, SlotGate } from './service-out-slot';
 
 export interface ServiceOutDeps {
   readonly traffic: ServiceTraffic;
@@ -30,6 +30,11 @@ export interface ServiceOutDeps {
  *   → validating (health check) → registering (RegisterTargets, wait healthy)
  *   → give the slot back.
  *
+ * A slot lost meanwhile (slot.lost): while draining, the drain ends at once
+ * and the deploy fails with SLOT_LOST, putting the old workers back in
+ * service; once workers are being replaced, the roll (no traffic) finishes
+ * and the instance goes on to validate and register, which is putting it back.
+ *
  * Any failure: rolling-back (previous release, register again, wait healthy),
  * the slot given back, and the error rethrown for the deployer to record; when
  * the instance cannot be registered again, the slot is kept (and renewed)
@@ -40,9 +45,13 @@ export async function deployServiceOut(deps: ServiceOutDeps, release: Release, p
   if (!deps.supervisor.running) return firstStart(deps, release);
   const { supervisor, traffic, signal } = deps;
   const slot = await deps.slots.take(release.version, signal);
+  const { id, port } = traffic.target;
+  const sayLost = (): void =>
+    deps.log.warn({ slot: slot.key, code: 'SLOT_LOST' }, `service-out slot ${slot.key} lost during the deploy of ${release.version}: putting ${id}:${port} back in service as soon as it is safe`);
+  slot.lost.addEventListener('abort', sayLost, { once: true });
   try {
     await deps.step('draining');
-    await traffic.takeOut({ signal });
+    await drain(deps, slot, release.version);
     await deps.step('rolling');
     const result = await supervisor.roll(release, { maxSurge: deps.maxSurge ?? supervisor.options.workers });
     if (!result.ok) throw rollFailed(result);
@@ -55,11 +64,36 @@ export async function deployServiceOut(deps: ServiceOutDeps, release: Release, p
     await recover(deps, previous, error);
     throw error;
   } finally {
+    slot.lost.removeEventListener('abort', sayLost);
     // Out of service still (a failed put-back): the slot keeps counting this instance until the
     // agent registers it again between deploys (LoadBalancerMembership.registerOnce). A stopping
     // agent gives it back: its stop deregisters, and a stopped instance must not hold the fleet up.
-    if (traffic.inService || signal.aborted) await slot.release();
+    // A lost slot is no longer ours to give back or keep.
+    if (slot.lost.aborted) deps.log.warn({ slot: slot.key }, `service-out slot ${slot.key} was lost; not giving it back (another instance holds it)`);
+    else if (traffic.inService || signal.aborted) await slot.release();
     else slot.keep();
+  }
+}
+
+/**
+ * Takes the instance out and waits until drained. A slot lost meanwhile ends
+ * the wait at once and fails the deploy with SLOT_LOST before any worker is
+ * replaced: the old workers still run, so the instance goes straight back
+ * into service (recover) and the deploy is tried again (retry-backoff.ts).
+ */
+async function drain(deps: ServiceOutDeps, slot: HeldServiceSlot, version: string): Promise<void> {
+  try {
+    await deps.traffic.takeOut({ signal: AbortSignal.any([deps.signal, slot.lost]) });
+  } catch (error) {
+    if (!slot.lost.aborted || deps.signal.aborted) throw error;
+  }
+  if (slot.lost.aborted) {
+    const reason: unknown = slot.lost.reason;
+    throw new DeployError(
+      'SLOT_LOST',
+      `lost service-out slot ${slot.key} while draining for ${version} (${describeError(reason)}); put back in service with the old workers, the deploy is tried again`,
+      { cause: reason },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import type { HeldSlot, LockObject, SlotStore } from './slot-store';
 import {
   assertSlotRequest,
   heldSlot,
+  isSameLease,
   isTakeable,
   newSlotDocument,
   parseSlot,
@@ -69,14 +70,27 @@ export class LocalSlots implements SlotStore {
   }
 
   async renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
-    const document = renewedSlotDocument(slot.lease, leaseMs, this.now());
-    const text = serializeSlot(document);
-    if (!(await this.swapIf(slot.key, slot.etag, text))) throw slotLost(slot, this.url);
-    return heldSlot(slot.index, tagOf(text), document);
+    let held = slot;
+    // Two rounds: the second on the tag the slot has now when it still holds our lease (see s3-slots.ts).
+    for (let round = 0; round < 2; round++) {
+      const document = renewedSlotDocument(held.lease, leaseMs, this.now());
+      const text = serializeSlot(document);
+      if (await this.swapIf(slot.key, held.etag, text)) return heldSlot(slot.index, tagOf(text), document);
+      const current = await this.read(slot.key);
+      if (current === undefined || !isSameLease(current.document, slot.lease)) break;
+      held = heldSlot(slot.index, current.etag, current.document);
+    }
+    throw slotLost(slot, this.url);
   }
 
   async releaseSlot(slot: HeldSlot): Promise<void> {
-    await this.swapIf(slot.key, slot.etag, undefined);
+    let etag = slot.etag;
+    for (let round = 0; round < 2; round++) {
+      if (await this.swapIf(slot.key, etag, undefined)) return;
+      const current = await this.read(slot.key);
+      if (current === undefined || !isSameLease(current.document, slot.lease)) return;
+      etag = current.etag;
+    }
   }
 
   async listSlots(): Promise<HeldSlot[]> {

@@ -4,6 +4,7 @@ import type { HeldSlot, LockObject, SlotStore } from './slot-store';
 import {
   assertSlotRequest,
   heldSlot,
+  isSameLease,
   isTakeable,
   newSlotDocument,
   parseSlot,
@@ -49,7 +50,12 @@ type PutOutcome = { readonly written: string } | { readonly current: SlotObject 
  * is someone else's. Transient failures are retried by the SDK client
  * (s3-client.ts); since a retried write whose first answer was lost can see
  * its own write as a 412, a failed condition is followed by a read, and a
- * document carrying our write's nonce is ours.
+ * document carrying our write's nonce is ours. When every answer was lost
+ * (the SDK's retries spent: STORE_UNAVAILABLE), the write may still have
+ * landed; the next call recognises it by the lease: a renewal or release
+ * that finds our lease (same holder and `acquiredAt`) under a newer ETag
+ * adopts that ETag (a take whose answers were all lost is waitForSlot's to
+ * find: wait-for-slot.ts).
  */
 export class S3Slots implements SlotStore {
   constructor(
@@ -67,19 +73,27 @@ export class S3Slots implements SlotStore {
   }
 
   async renewSlot(slot: HeldSlot, leaseMs: number): Promise<HeldSlot> {
-    const document = renewedSlotDocument(slot.lease, leaseMs, this.now());
-    const outcome = await this.putIf(slot.key, document, { IfMatch: slot.etag });
-    if (!('written' in outcome)) throw slotLost(slot, this.target.url);
-    return heldSlot(slot.index, outcome.written, document);
+    let held = slot;
+    // Two rounds: the second on the tag of an earlier renewal of ours whose answer was lost.
+    for (let round = 0; round < 2; round++) {
+      const document = renewedSlotDocument(held.lease, leaseMs, this.now());
+      const outcome = await this.putIf(slot.key, document, { IfMatch: held.etag });
+      if ('written' in outcome) return heldSlot(slot.index, outcome.written, document);
+      const { current } = outcome;
+      if (current === undefined || !isSameLease(current.document, slot.lease)) break;
+      held = heldSlot(slot.index, current.etag, current.document);
+    }
+    throw slotLost(slot, this.target.url);
   }
 
   async releaseSlot(slot: HeldSlot): Promise<void> {
-    const key = this.target.fullKey(slot.key);
-    try {
-      await this.target.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key, IfMatch: slot.etag }));
-    } catch (error) {
-      if (isPreconditionFailed(error) || isConditionalConflict(error) || isMissingKey(error)) return; // not ours any more
-      throw this.unavailable('delete', key, error);
+    let etag = slot.etag;
+    for (let round = 0; round < 2; round++) {
+      if (await this.deleteIf(slot.key, etag)) return;
+      // Not that tag any more: given back or taken over (nothing to do), or renewed by a write of ours whose answer was lost.
+      const current = await this.read(slot.key);
+      if (current === undefined || !isSameLease(current.document, slot.lease)) return;
+      etag = current.etag;
     }
   }
 
@@ -115,6 +129,19 @@ export class S3Slots implements SlotStore {
 
   async replaceLock(key: string, etag: string, text: string): Promise<string | undefined> {
     return this.putTextIf(key, text, { IfMatch: etag });
+  }
+
+  /** Deletes `key` if its ETag is still `etag`; false when it is not (or it is gone). */
+  private async deleteIf(storeKey: string, etag: string): Promise<boolean> {
+    const key = this.target.fullKey(storeKey);
+    try {
+      await this.target.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key, IfMatch: etag }));
+      return true;
+    } catch (error) {
+      if (isMissingKey(error)) return true; // gone: also what the retry of a delete whose answer was lost sees
+      if (isPreconditionFailed(error) || isConditionalConflict(error)) return false;
+      throw this.unavailable('delete', key, error);
+    }
   }
 
   private async tryAcquireIndex(index: number, request: SlotRequest): Promise<HeldSlot | undefined> {

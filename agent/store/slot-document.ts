@@ -79,6 +79,17 @@ export function isTakeable(object: SlotObject, nowMs: number): boolean {
   return object.document === undefined || Date.parse(object.document.expiresAt) <= nowMs;
 }
 
+/**
+ * The document holds the very lease `lease` describes (same holder, same
+ * `acquiredAt`), whatever its tag: a write of ours that landed while its
+ * answer was lost (S3: the SDK's retries spent) left the store a newer tag
+ * than the one we hold. Renewals keep `acquiredAt`; a takeover, even by the
+ * same holder, starts a new one.
+ */
+export function isSameLease(document: SlotDocument | undefined, lease: SlotLease): document is SlotDocument {
+  return document !== undefined && document.holder === lease.holder && document.acquiredAt === lease.acquiredAt;
+}
+
 export function serializeSlot(document: SlotDocument): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }

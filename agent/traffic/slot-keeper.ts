@@ -34,10 +34,16 @@ export class SlotKeeper {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private state: 'holding' | 'lost' | 'released' = 'holding';
+  private readonly lostController = new AbortController();
 
   constructor(private readonly options: SlotKeeperOptions) {
     this.current = options.slot;
     this.schedule();
+  }
+
+  /** Fires (its reason the SLOT_LOST DeployError) when the slot is lost: a deploy cuts short what it can. */
+  get lost(): AbortSignal {
+    return this.lostController.signal;
   }
 
   /** The slot as last renewed (its etag and expiresAt move forward with each renewal). */
@@ -105,5 +111,6 @@ export class SlotKeeper {
     this.state = 'lost';
     clearTimeout(this.timer);
     this.options.onLost(error);
+    this.lostController.abort(error);
   }
 }

@@ -19,6 +19,8 @@ export interface WaitForSlotOptions {
   readonly signal?: AbortSignal;
   /** Called after each try that found every slot held, with the live leases (for logs and status). */
   readonly onWaiting?: (holders: readonly SlotLease[]) => void;
+  /** Called when a try whose answer was lost turns out to have taken `slot` (found by holder, carried on with). */
+  readonly onOwnSlot?: (slot: HeldSlot) => void;
   /** [0, 1); tests pass a fixed one. @default Math.random */
   readonly random?: () => number;
 }
@@ -33,22 +35,35 @@ const MAX_BACKOFF_FACTOR = 4;
  * not poll in step). A store that fails a try is tried again until the
  * timeout. Throws SLOT_TIMEOUT naming the holders after `timeoutMs`, and
  * SLOT_WAIT_ABORTED when `signal` aborts (a slot taken as it aborts is given back).
+ *
+ * A try that failed may still have taken a slot (its write landed, every
+ * answer to it was lost): until the store has been listed once since, each
+ * round first looks for a slot this holder holds and carries on with it
+ * (renewed), instead of taking a second one or waiting for its own lease.
  */
 export async function waitForSlot(options: WaitForSlotOptions): Promise<HeldSlot> {
   const { slots, signal } = options;
   const random = options.random ?? Math.random;
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
+  /** A try failed since the store was last listed: it may have taken a slot. */
+  let uncertain = false;
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
     let slot: HeldSlot | undefined;
     try {
       const { maxUnavailable, holder, version, leaseMs } = options;
-      slot = await slots.tryAcquireSlot({ maxUnavailable, holder, version, leaseMs });
+      if (uncertain) {
+        slot = await ownSlot(options);
+        if (slot !== undefined) options.onOwnSlot?.(slot);
+        uncertain = false;
+      }
+      slot ??= await slots.tryAcquireSlot({ maxUnavailable, holder, version, leaseMs });
       lastError = undefined;
     } catch (error) {
       if (!(error instanceof DeployError) || error.code !== 'STORE_UNAVAILABLE') throw error;
       lastError = error;
+      uncertain = true;
     }
     if (slot !== undefined) {
       if (signal?.aborted === true) {
@@ -65,6 +80,18 @@ export async function waitForSlot(options: WaitForSlotOptions): Promise<HeldSlot
     if (remainingMs <= 0) throw await slotTimeout(options, lastError);
     const backoffMs = options.pollMs * Math.min(2 ** attempt, MAX_BACKOFF_FACTOR) * (0.5 + random() / 2);
     await sleep(Math.min(backoffMs, remainingMs), signal);
+  }
+}
+
+/** A slot (that counts) whose lease names this holder, renewed: a take of ours whose answer was lost. */
+async function ownSlot(options: WaitForSlotOptions): Promise<HeldSlot | undefined> {
+  const own = (await options.slots.listSlots()).find((slot) => slot.lease.holder === options.holder && slot.index < options.maxUnavailable);
+  if (own === undefined) return undefined;
+  try {
+    return await options.slots.renewSlot(own, options.leaseMs);
+  } catch (error) {
+    if (error instanceof DeployError && error.code === 'SLOT_LOST') return undefined; // taken over meanwhile: wait like anyone
+    throw error;
   }
 }
 

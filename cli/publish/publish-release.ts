@@ -6,6 +6,7 @@ import type { ReleaseStore } from '../../agent/store/release-store';
 import type { ArtifactSource } from '../pack/artifact-source';
 import type { ReleaseConfig } from '../args/release-config-flags';
 import { desiredNow, isStoreConflict } from './desired-conflict';
+import { isOwnArtifact, putManifestOnce, writeDesiredOnce } from './own-write';
 import { HashingStream } from '../../agent/fs/hashing-stream';
 import type { PushProgress } from '../output/push-progress';
 
@@ -45,7 +46,8 @@ export async function assertVersionFree(store: ReleaseStore, version: string): P
  * nobody changed it since it was read (STORE_CONFLICT otherwise: the release
  * stays stored, desired.json is left as the other writer made it). The store's
  * exclusive writes make a second push of the same version fail with
- * STORE_VERSION_EXISTS.
+ * STORE_VERSION_EXISTS. A manifest or desired.json write whose answer was
+ * lost but which landed is ours, not a conflict (own-write.ts).
  */
 export async function publishRelease(store: ReleaseStore, request: PublishRequest, progress: PushProgress): Promise<PublishResult> {
   const { version, artifact } = request;
@@ -76,7 +78,7 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
   };
   const manifest = request.sign ? request.sign(unsigned) : unsigned;
   try {
-    await store.putManifest(manifest);
+    await putManifestOnce(store, manifest);
   } catch (error) {
     // A reused artifact belongs to another release: never removed here.
     if (!reused && !(error instanceof DeployError && error.code === 'STORE_VERSION_EXISTS')) {
@@ -89,7 +91,8 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
   try {
     const current = await store.readDesired();
     const previous = current?.value.version;
-    await store.writeDesired(
+    await writeDesiredOnce(
+      store,
       {
         version,
         strategy: request.strategy,
@@ -127,6 +130,10 @@ async function uploadArtifact(
   try {
     await store.putArtifact(version, hashing);
   } catch (error) {
+    // Every byte went out, yet the upload failed: it may have landed with its answer lost (own-write.ts).
+    const sent = hashing.sha256 === undefined ? undefined : { sha256: hashing.sha256, size: hashing.bytes };
+    const lostAnswer = error instanceof DeployError && ['STORE_VERSION_EXISTS', 'STORE_UNAVAILABLE'].includes(error.code);
+    if (sent !== undefined && lostAnswer && (await isOwnArtifact(store, version, sent))) return sent;
     source.destroy();
     hashing.destroy();
     progress.finish(undefined);

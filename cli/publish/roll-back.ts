@@ -2,6 +2,7 @@ import { DeployError } from '../../agent/errors';
 import type { Strategy } from '../../agent/store/documents';
 import type { ReleaseStore } from '../../agent/store/release-store';
 import { desiredNow, isStoreConflict } from './desired-conflict';
+import { writeDesiredOnce } from './own-write';
 
 export interface RollbackRequest {
   /** The version to go to; desired.json's `previous` when not given. */
@@ -20,7 +21,8 @@ export interface RollbackResult {
  * Points desired.json back at `previous` (or at a named version that has a
  * manifest in the store), with `previous` set to the version it replaces. The
  * write is conditional on the desired.json that was read, so a push or
- * rollback landing in between is never silently overwritten (STORE_CONFLICT).
+ * rollback landing in between is never silently overwritten (STORE_CONFLICT);
+ * a write of ours whose answer was lost is not one (own-write.ts).
  */
 export async function rollBack(store: ReleaseStore, request: RollbackRequest): Promise<RollbackResult> {
   const read = await store.readDesired();
@@ -39,7 +41,7 @@ export async function rollBack(store: ReleaseStore, request: RollbackRequest): P
   }
   const updatedAt = (request.now?.() ?? new Date()).toISOString();
   try {
-    await store.writeDesired({ version: target, strategy: from.strategy, updatedAt, previous: from.version }, { ifMatch: read.etag });
+    await writeDesiredOnce(store, { version: target, strategy: from.strategy, updatedAt, previous: from.version }, { ifMatch: read.etag });
   } catch (error) {
     if (!isStoreConflict(error)) throw error;
     throw new DeployError(

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { Agent } from '../../agent/agent';
 import { parseConfigFile, buildRuntimeConfig } from '../../agent/config/load';
 import type { AgentConfigFile } from '../../agent/config/config-file';
+import type { ReleaseDirs } from '../../agent/deploy/release-dirs';
 import { createLogger } from '../../agent/log/logger';
 import { instanceStatusSchema, type InstanceStatus } from '../../agent/store/documents';
 import type { ReleaseStore } from '../../agent/store/release-store';
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   readonly openStore?: (dir: string) => ReleaseStore;
   /** Environment of the in-process `deployctl push` (e.g. DEPLOYCTL_S3_ENDPOINT for an S3 store). */
   readonly cliEnv?: Record<string, string>;
+  /** Builds the agent's ReleaseDirs from its releasesDir (e.g. one whose writes fail on cue). @default new ReleaseDirs */
+  readonly openDirs?: (releasesDir: string) => ReleaseDirs;
 }
 
 export async function startAgentHarness(
@@ -64,7 +67,11 @@ export async function startAgentHarness(
   sink.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const agent = new Agent(config, { log: createLogger(sink, 'debug'), ...(options.openStore ? { store: options.openStore(store) } : {}) });
+  const agent = new Agent(config, {
+    log: createLogger(sink, 'debug'),
+    ...(options.openStore ? { store: options.openStore(store) } : {}),
+    ...(options.openDirs ? { dirs: options.openDirs(releasesDir) } : {}),
+  });
   const sources = path.join(work, 'sources');
   return {
     agent,

@@ -49,6 +49,8 @@ describe('S3Store slots: conditional requests', () => {
     expect(calls()).toEqual([
       { operation: 'PutObject', ifNoneMatch: undefined, ifMatch: taker.etag, status: 200 },
       { operation: 'DeleteObject', ifNoneMatch: undefined, ifMatch: old.etag, status: 412 },
+      // Whose is it now? Another lease (i-new's): nothing to give back.
+      { operation: 'GetObject', ifNoneMatch: undefined, ifMatch: undefined, status: 200 },
       { operation: 'DeleteObject', ifNoneMatch: undefined, ifMatch: renewed.etag, status: 204 },
     ]);
     await expect(store.slots.listSlots()).resolves.toEqual([]);

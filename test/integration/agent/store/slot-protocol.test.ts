@@ -110,7 +110,7 @@ describe.each(backends)('SlotStore protocol: %s', (_name, makeBackend) => {
     await expect(slots.tryAcquireSlot(request('i-aaa'))).resolves.toMatchObject({ index: 0, lease: { holder: 'i-aaa' } });
   });
 
-  it('renews: the lease moves forward, the tag changes, and only the newest tag renews again', async () => {
+  it('renews: the lease moves forward, the tag changes; an older tag of the same lease (a renewal whose answer was lost) renews from the newest', async () => {
     const held = await slots.tryAcquireSlot(request('i-aaa', { leaseMs: 1_000 }));
     if (held === undefined) throw new Error('no slot');
     const renewed = await slots.renewSlot(held, LEASE_MS);
@@ -119,9 +119,31 @@ describe.each(backends)('SlotStore protocol: %s', (_name, makeBackend) => {
     expect(renewed.etag).not.toBe(held.etag);
     await expect(slots.listSlots()).resolves.toEqual([renewed]);
 
-    await expect(slots.renewSlot(held, LEASE_MS)).rejects.toMatchObject({ code: 'SLOT_LOST' });
-    const again = await slots.renewSlot(renewed, LEASE_MS);
+    // As if the answer to `renewed` had been lost: the holder renews with the tag it still has.
+    const adopted = await slots.renewSlot(held, LEASE_MS);
+    expect(adopted.lease).toMatchObject({ holder: 'i-aaa', acquiredAt: held.lease.acquiredAt });
+    expect(Date.parse(adopted.lease.expiresAt)).toBeGreaterThanOrEqual(Date.parse(renewed.lease.expiresAt));
+    await expect(slots.listSlots()).resolves.toEqual([adopted]);
+    const again = await slots.renewSlot(adopted, LEASE_MS);
     await expect(slots.listSlots()).resolves.toEqual([again]);
+  });
+
+  it('gives back a slot by an older tag of the same lease (a renewal whose answer was lost)', async () => {
+    const held = await slots.tryAcquireSlot(request('i-aaa'));
+    if (held === undefined) throw new Error('no slot');
+    await slots.renewSlot(held, LEASE_MS);
+    await slots.releaseSlot(held);
+    await expect(slots.listSlots()).resolves.toEqual([]);
+  });
+
+  it('a new lease of the same holder is not an old one: its earlier lease cannot renew it (SLOT_LOST)', async () => {
+    const first = await slots.tryAcquireSlot(request('i-aaa', { leaseMs: 1 }));
+    if (first === undefined) throw new Error('no slot');
+    await expired(first);
+    const second = await slots.tryAcquireSlot(request('i-aaa'));
+    expect(second?.lease.acquiredAt).not.toBe(first.lease.acquiredAt);
+    await expect(slots.renewSlot(first, LEASE_MS)).rejects.toMatchObject({ code: 'SLOT_LOST' });
+    await expect(slots.listSlots()).resolves.toEqual([second]);
   });
 
   it('release frees the slot for the next holder; releasing again is a no-op', async () => {

@@ -94,7 +94,7 @@ describe.each(backends)('SlotKeeper: %s', (_name, makeBackend) => {
     expect(slots.renewals).toBe(renewalsAtRelease);
   });
 
-  it('reports a slot another instance took over, once, stops renewing, and release leaves that instance its slot', async () => {
+  it('reports a slot another instance took over, once (onLost and the lost signal), stops renewing, and release leaves that instance its slot', async () => {
     const lost: DeployError[] = [];
     const { slot, keeper: held } = await keep((error) => lost.push(error));
     const theirs = JSON.stringify({ holder: 'i-other', version: 'v3', acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString(), nonce: 'x' });
@@ -102,6 +102,8 @@ describe.each(backends)('SlotKeeper: %s', (_name, makeBackend) => {
     await waitUntil(() => lost.length > 0, WAIT_MS, 'the keeper to report the lost slot');
     expect(lost).toEqual([expect.objectContaining({ code: 'SLOT_LOST' })]);
     expect(held.holding).toBe(false);
+    expect(held.lost.aborted).toBe(true); // what a deploy listens to
+    expect(held.lost.reason).toBe(lost[0]);
     await held.release();
     await expect(slots.listSlots()).resolves.toEqual([expect.objectContaining({ lease: expect.objectContaining({ holder: 'i-other' }) })]);
     expect(lost).toHaveLength(1);

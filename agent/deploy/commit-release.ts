@@ -1,0 +1,94 @@
+import type { Release } from '../cluster/managed-worker';
+import type { Supervisor } from '../cluster/supervisor';
+import { DeployError, describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { AgentState } from './agent-state';
+import type { ReleaseDirs } from './release-dirs';
+
+export interface CommitDeps {
+  readonly dirs: ReleaseDirs;
+  readonly supervisor: Supervisor;
+  readonly log: Logger;
+  /** Moves the deploy to `rolling-back` (called before anything is undone). */
+  readonly rollingBack: () => Promise<void>;
+}
+
+export interface CommitPlan {
+  /** The release the workers now run, validated (and registered, for service-out). */
+  readonly release: Release;
+  /** What ran before, still on disk; undefined on the first deploy. */
+  readonly before: Release | undefined;
+  /** state.json once the release is live: `current` is `release.version`, step idle. */
+  readonly next: AgentState;
+}
+
+/** How a commit ended: `committed` (both written), or `kept` (only `current` written: see below). */
+export type CommitOutcome = 'committed' | 'kept';
+
+/**
+ * The last step of a deploy (DESIGN §2): makes the release the workers run
+ * the instance's own on disk, `current` first, then state.json. The rule is
+ * that the workers run what `current` names, since that is what a restart
+ * serves (state.json's `current` is set from the symlink at start):
+ *
+ * - `current` cannot be switched (CURRENT_SWITCH_FAILED): the workers roll back
+ *   to `before`, which `current` still names, and the error is thrown.
+ * - state.json cannot be written (STATE_WRITE_FAILED): `current` is pointed back
+ *   at `before` and the workers roll back, so the state.json already on disk
+ *   (written at every step, with `current` still `before`) is true again.
+ * - If `current` cannot be pointed back, or the workers cannot roll back, the
+ *   new release stays, with `current` naming it (`kept`): state.json is stale
+ *   until its next write, and a restart serves what ran.
+ *
+ * The first deploy has nothing to go back to: its workers keep running.
+ */
+export async function commitRelease(deps: CommitDeps, plan: CommitPlan): Promise<CommitOutcome> {
+  const { dirs } = deps;
+  const { version } = plan.release;
+  let switched = false;
+  try {
+    await dirs.switchCurrent(version).catch((error: unknown) => {
+      throw new DeployError('CURRENT_SWITCH_FAILED', `cannot point ${dirs.currentLink} at ${version}: ${describeError(error)}; free disk space under ${dirs.root}`, { cause: error });
+    });
+    switched = true;
+    await dirs.writeState(plan.next).catch((error: unknown) => {
+      throw new DeployError('STATE_WRITE_FAILED', `cannot write ${dirs.stateFile} for ${version}: ${describeError(error)}; free disk space under ${dirs.root}`, { cause: error });
+    });
+    return 'committed';
+  } catch (error) {
+    if (plan.before === undefined) {
+      deps.log.error({ version, err: describeError(error) }, `${describeError(error)}; ${version} is the first release here, so it keeps running`);
+      throw error;
+    }
+    await deps.rollingBack();
+    if (await undo(deps, plan, plan.before, switched, error)) throw error;
+    return 'kept';
+  }
+}
+
+/** Puts `current` and the workers back on `before`; false when the new release had to stay (then `current` names it). */
+async function undo(deps: CommitDeps, plan: CommitPlan, before: Release, switched: boolean, error: unknown): Promise<boolean> {
+  const { supervisor, log } = deps;
+  const { version } = plan.release;
+  log.warn({ step: 'rolling-back', version, err: describeError(error) }, `cannot make ${version} this instance's release on disk; going back to ${before.version}`);
+  if (switched && !(await pointCurrentAt(deps, before.version))) {
+    log.error({ step: 'rolling-back', version }, `${version} stays: current names it (state.json is stale until its next write)`);
+    return false;
+  }
+  const back = await supervisor.roll(before);
+  if (back.ok) return true;
+  // The workers went back to the new release: `current` follows them.
+  log.error({ step: 'rolling-back', version, err: back.failure?.message }, `rollback to ${before.version} failed; ${version} stays`);
+  await pointCurrentAt(deps, version);
+  return false;
+}
+
+async function pointCurrentAt(deps: CommitDeps, version: string): Promise<boolean> {
+  try {
+    await deps.dirs.switchCurrent(version);
+    return true;
+  } catch (error) {
+    deps.log.error({ step: 'rolling-back', err: describeError(error) }, `cannot point ${deps.dirs.currentLink} at ${version}: ${describeError(error)}`);
+    return false;
+  }
+}
