@@ -333,6 +333,8 @@ export class Deployer {
     try {
       const removed = await this.deps.dirs.prune(keep, protect);
       if (removed.length > 0) this.deps.log.info({ step: this.step, version: this.state.current, removed, keep }, `removed ${removed.length} old release(s)`);
+      for (const version of removed) await this.environments.forget(version);
+      if (removed.length > 0) this.state = { ...this.state, prepared: (this.state.prepared ?? []).filter((v) => !removed.includes(v)) };
     } catch (error) {
       this.deps.log.warn({ step: this.step, version: this.state.current, err: describeError(error) }, 'could not prune old releases');
     }
