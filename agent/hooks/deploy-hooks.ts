@@ -88,7 +88,7 @@ export class DeployHooks {
         storeUrl: store.url,
         holder: this.deps.instanceId,
         leaseMs: config.hooks.onceLeaseMs,
-        pollMs: Math.min(config.pollIntervalMs, 1000),
+        pollMs: config.pollIntervalMs,
         log: this.deps.log.child({ step: this.deps.step() }),
         signal: this.deps.signal,
       },

@@ -1,9 +1,20 @@
 import { ReleaseEnvironments } from './release-environments';
-import { createSsmClient, type SsmOptions } from './ssm-client';
-import { SsmSecrets } from './ssm-secrets';
+import type { SecretResolver } from './secret-resolver';
+import type { SsmOptions } from './ssm-client';
 
-/** Release environments under `releasesDir`, secrets from SSM (config `ssm`); the client is made on first use and kept. */
+/**
+ * Release environments under `releasesDir`, secrets from SSM (config `ssm`).
+ * The SSM SDK is loaded, and its client made, on the first release with
+ * secrets (and kept): an agent starts as fast without them.
+ */
 export function defaultEnvironments(releasesDir: string, ssm: () => SsmOptions): ReleaseEnvironments {
-  let secrets: SsmSecrets | undefined;
-  return new ReleaseEnvironments(releasesDir, () => (secrets ??= new SsmSecrets(createSsmClient(ssm()))));
+  let secrets: Promise<SecretResolver> | undefined;
+  const load = async (): Promise<SecretResolver> => {
+    const [{ SsmSecrets }, { createSsmClient }] = await Promise.all([import('./ssm-secrets'), import('./ssm-client')]);
+    return new SsmSecrets(createSsmClient(ssm()));
+  };
+  return new ReleaseEnvironments(releasesDir, () => (secrets ??= load().catch((error: unknown) => {
+    secrets = undefined;
+    throw error;
+  })));
 }

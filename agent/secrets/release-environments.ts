@@ -34,8 +34,8 @@ export class ReleaseEnvironments {
 
   constructor(
     releasesDir: string,
-    /** Made on first use: an agent whose releases have no secrets never builds an SSM client. */
-    private readonly resolver: () => SecretResolver,
+    /** Made on first use: an agent whose releases have no secrets never loads the SSM client. */
+    private readonly resolver: () => Promise<SecretResolver>,
   ) {
     this.dir = path.join(releasesDir, 'release-config');
   }
@@ -46,7 +46,7 @@ export class ReleaseEnvironments {
 
   async resolve(config: ReleaseConfig): Promise<ResolvedEnvironment> {
     const hasSecrets = Object.keys(config.secrets).length > 0;
-    const secrets = hasSecrets ? await this.resolver().resolve(config.secrets) : {};
+    const secrets = hasSecrets ? await (await this.resolver()).resolve(config.secrets) : {};
     return { env: { ...config.env, ...secrets }, secretValues: Object.values(secrets) };
   }
 
