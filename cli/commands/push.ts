@@ -115,7 +115,8 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
   const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
   const config = await readReleaseConfig(args.config, io.cwd);
-  const store = await openCliStore(args.store, io);
+  let newStoreDir: string | undefined;
+  const store = await openCliStore(args.store, io, { missingDir: 'create', onNewStore: (dir) => (newStoreDir = dir) });
   await assertVersionFree(store, args.version);
   const artifact = await artifactOf(args, store, io.cwd);
 
@@ -140,6 +141,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   }
   const { manifest, previous } = result;
   if (!args.json) {
+    if (newStoreDir !== undefined) io.stdout.write(`created a new store in ${newStoreDir}\n`);
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
     if (manifest.keyId !== undefined) io.stdout.write(`signed with key ${manifest.keyId}\n`);
     const names = configNames(manifest);
