@@ -195,6 +195,7 @@ describe('two pushes racing for one version', () => {
     const manifest = await manifestOf('v7');
     expect(manifest.sha256).toBe(await sha256File(path.join(store, 'releases', 'v7.tar.gz')));
     expect(await desired()).toMatchObject({ version: 'v7' });
-    expect(Object.keys(await snapshotDir(store)).sort()).toEqual(['desired.json', 'releases/v7.json', 'releases/v7.tar.gz']);
+    // One push won: one history entry (history/<time>-<rand>.json).
+    expect(Object.keys(await snapshotDir(store)).sort()).toEqual(['desired.json', expect.stringMatching(/^history\/[0-9TZ-]+-[0-9a-f]{16}\.json$/), 'releases/v7.json', 'releases/v7.tar.gz']);
   });
 });

@@ -75,10 +75,18 @@ const PROOFS: Readonly<Record<string, Proof>> = {
       { file: 'test/e2e/service-out.test.ts', contains: "strategy: 'service-out', wait: true" },
     ],
   },
-  'deployctl push v47 --dir ./build --env-file prod.env --env LOG_LEVEL=debug --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+  'deployctl push v47 --dir ./build --canary 1 --batch 2 --bake 30s': RUN_HERE,
+  'deployctl rollout': RUN_HERE,
+  'deployctl rollout pause': RUN_HERE,
+  'deployctl rollout resume': RUN_HERE,
+  'deployctl rollout abort': {
+    runBy: [{ file: 'test/integration/agent/rollout/fleet-rollout.test.ts', contains: "cli('rollout', 'abort')" }],
+  },
+  'deployctl history': RUN_HERE,
+  'deployctl push v50 --dir ./build --env-file prod.env --env LOG_LEVEL=debug --secret DB_PASSWORD=ssm:/app/prod/db-password': {
     runBy: [{ file: 'test/integration/cli/push-config.test.ts', contains: "'--env-file', 'prod.env', '--env', 'LOG_LEVEL=debug'" }],
   },
-  'deployctl push v48 --from v47 --env LOG_LEVEL=info --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+  'deployctl push v51 --from v50 --env LOG_LEVEL=info --secret DB_PASSWORD=ssm:/app/prod/db-password': {
     runBy: [{ file: 'test/e2e/release-config.test.ts', contains: "['push', 'v4', '--from', 'v1', '--store', rig.storeUrl, '--env', 'GREETING=hello', '--secret'" }],
   },
   'deployctl keygen --out ~/.deployctl': RUN_HERE,
