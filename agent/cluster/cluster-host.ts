@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Writable } from 'node:stream';
-import { CONTROL_FD, type ForkSpec, type WorkerEvents, type WorkerHost, type WorkerProcess } from './worker-host';
+import { CONTROL_FD, type ForkSpec, type ListenAddress, type WorkerEvents, type WorkerHost, type WorkerProcess } from './worker-host';
 
 /** How the primary hands connections to workers. */
 export type SchedulingPolicy = 'rr' | 'none';
@@ -20,6 +20,8 @@ export class ClusterHost implements WorkerHost {
       exec: spec.entryPath,
       cwd: spec.cwd,
       execArgv: [...spec.execArgv],
+      // Without `args` the cluster hands the agent's own argv (`--config …`) to the app.
+      args: [...spec.args],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
       ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
@@ -66,7 +68,13 @@ class ClusterWorker implements WorkerProcess {
         w.process.stdout?.on('data', listener as WorkerEvents['stdout']);
         return;
       case 'listening':
-        w.on('listening', () => (listener as WorkerEvents['listening'])());
+        w.on('listening', (address: Partial<ListenAddress> | undefined) =>
+          (listener as WorkerEvents['listening'])({
+            address: address?.address ?? null,
+            port: typeof address?.port === 'number' ? address.port : undefined,
+            addressType: address?.addressType,
+          }),
+        );
         return;
       default:
         w.on(event, listener as (...args: unknown[]) => void);

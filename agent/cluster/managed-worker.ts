@@ -3,7 +3,7 @@ import { DeployError } from '../errors';
 import { closeWebSockets, connectionsAnswer, countConnections, crashedError, messageKey, serviceDrain, serviceResume, SHUTDOWN } from './messages';
 import { StderrTail } from './stderr-tail';
 import type { Readiness } from './supervisor-options';
-import type { WorkerExit, WorkerProcess } from './worker-host';
+import type { ListenAddress, WorkerExit, WorkerProcess } from './worker-host';
 import { isLeaving, transition, type WorkerState } from './worker-state';
 
 /** A release as the supervisor runs it: an unpacked directory and its name. */
@@ -14,7 +14,12 @@ export interface Release {
   readonly entry?: string;
 }
 
-export type StartFailureReason = 'exit' | 'timeout';
+/**
+ * Why a new worker never served: it exited, was not ready in time, could not
+ * be forked at all, or was ready and had stopped serving by the time it was
+ * swapped in (or the port did not answer).
+ */
+export type StartFailureReason = 'exit' | 'timeout' | 'fork' | 'not-serving';
 
 /** A new worker did not become ready; says why, with the last lines it wrote to stderr. */
 export class WorkerStartError extends DeployError {
@@ -24,8 +29,9 @@ export class WorkerStartError extends DeployError {
     readonly exit: WorkerExit | undefined,
     readonly stderr: readonly string[],
     detail: string,
+    cause?: unknown,
   ) {
-    super('WORKER_START_FAILED', `worker of ${version} ${detail}`);
+    super('WORKER_START_FAILED', `worker of ${version} ${detail}`, cause === undefined ? undefined : { cause });
   }
 
   override get name(): string {
@@ -36,6 +42,8 @@ export class WorkerStartError extends DeployError {
 export interface ManagedWorkerOptions {
   readonly slot: number;
   readonly release: Release;
+  /** app.port: readiness needs a listen on it. */
+  readonly port: number;
   readonly readiness: Readiness;
   readonly startTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
@@ -70,11 +78,16 @@ export class ManagedWorker {
   crashError: string | undefined;
   /** True once the supervisor told it to go: its exit is expected. */
   retired = false;
+  /** How it exited, once it has. */
+  exit: WorkerExit | undefined;
 
   private readonly tail: StderrTail;
   private resolveReady!: () => void;
   private rejectReady!: (error: WorkerStartError) => void;
   private settledReady = false;
+  /** Every port it listened on, in order (the cluster's 'listening' events). */
+  private readonly ports: number[] = [];
+  private readyMessage = false;
   private startTimer: Timer | undefined;
   private killTimer: Timer | undefined;
   private released = false;
@@ -98,7 +111,7 @@ export class ManagedWorker {
     this.exited = new Promise<WorkerExit>((resolve) => process.on('exit', resolve));
 
     process.on('online', () => this.to('online', ['none']));
-    process.on('listening', () => this.onListening());
+    process.on('listening', (address) => this.onListening(address));
     process.on('message', (message) => {
       const key = messageKey(message);
       if (key) messageHandlers[key](this, message);
@@ -123,10 +136,19 @@ export class ManagedWorker {
   }
 
   onReadyMessage(): void {
-    if (this.options.readiness === 'message') this.markReady();
+    this.readyMessage = true;
+    this.checkReady();
   }
 
-  private markReady(): void {
+  /** True once it listens on app.port (any address family, any host). */
+  listensOnAppPort(): boolean {
+    return this.ports.includes(this.options.port);
+  }
+
+  /** Ready: it listens on app.port and, with readiness 'message', also said 'ready'. */
+  private checkReady(): void {
+    if (!this.listensOnAppPort()) return;
+    if (this.options.readiness === 'message' && !this.readyMessage) return;
     if (this.state === 'online' || this.state === 'listening') this.to('ready', ['online', 'listening']);
     if (this.state === 'ready') this.settle();
   }
@@ -202,12 +224,14 @@ export class ManagedWorker {
     return `${how} ${when}${why}`;
   }
 
-  private onListening(): void {
+  private onListening(address: ListenAddress): void {
     if (this.state === 'online') this.to('listening', ['online']);
-    if (this.options.readiness === 'listening') this.markReady();
+    if (address.port !== undefined && !this.ports.includes(address.port)) this.ports.push(address.port);
+    this.checkReady();
   }
 
   private onExit(exit: WorkerExit): void {
+    this.exit = exit;
     this.to('dead', ['none', 'online', 'listening', 'ready', 'draining', 'disconnected']);
     this.startTimer?.clear();
     this.killTimer?.clear();
@@ -215,7 +239,15 @@ export class ManagedWorker {
   }
 
   private onStartTimeout(): void {
-    this.fail('timeout', undefined, `was not ready within ${this.options.startTimeoutMs} ms (${this.options.readiness})`);
+    const { startTimeoutMs, readiness, port } = this.options;
+    this.fail('timeout', undefined, `was not ready within ${startTimeoutMs} ms (${readiness}): ${this.whyNotReady(port)}`);
+  }
+
+  /** "it listened on port 9001 but never on app.port 3000", "it never called process.send('ready')", … */
+  private whyNotReady(port: number): string {
+    const heard = this.ports.length > 0 ? `it listened on port${this.ports.length > 1 ? 's' : ''} ${this.ports.join(', ')} but never on app.port ${port}` : `it never listened on app.port ${port} (nor on any other port)`;
+    if (!this.listensOnAppPort()) return heard;
+    return `it listens on app.port ${port} but never called process.send('ready')`;
   }
 
   private fail(reason: StartFailureReason, exit: WorkerExit | undefined, detail: string): void {

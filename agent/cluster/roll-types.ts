@@ -1,14 +1,18 @@
+import type { StartFailureReason } from './managed-worker';
 import type { WorkerExit } from './worker-host';
 
-/** Where a roll failed: a new worker did not start, or died before the roll was stable. */
-export type RollStep = 'start' | 'stability';
+/**
+ * Where a roll failed: a new worker did not start, `127.0.0.1:<app.port>` did
+ * not answer once the workers were in, or a new worker died before the roll was stable.
+ */
+export type RollStep = 'start' | 'serving' | 'stability';
 
 export interface RollFailure {
   readonly step: RollStep;
   readonly slot: number;
   readonly version: string;
-  /** 'exit': died; 'timeout': not ready within startTimeoutMs. */
-  readonly reason: 'exit' | 'timeout';
+  /** 'exit': died; 'timeout': not ready within startTimeoutMs; 'fork': could not be forked; 'not-serving': ready, then not serving at swap-in (or the port did not answer). */
+  readonly reason: StartFailureReason;
   readonly message: string;
   readonly exit: WorkerExit | undefined;
   /** Last lines the failed worker wrote to stderr. */
@@ -42,4 +46,6 @@ export type SupervisorEvent =
       readonly restartInMs: number | null;
     }
   | { readonly type: 'crash-loop'; readonly slot: number; readonly version: string; readonly crashes: number }
+  /** A slot left empty (a failed rollback, a fork that threw) is started again on `version` after `restartInMs`. */
+  | { readonly type: 'slot-restarting'; readonly slot: number; readonly version: string; readonly restartInMs: number; readonly reason: string }
   | { readonly type: 'roll-failed'; readonly failure: RollFailure };

@@ -28,3 +28,12 @@ export class StderrTail {
 function clip(line: string): string {
   return line.length > 500 ? `${line.slice(0, 500)}…` : line;
 }
+
+/**
+ * The stderr lines that say something (not the stack frames under them), the
+ * last three, as one line: " (stderr: a | b | c)", or '' when there are none.
+ */
+export function stderrSummary(lines: readonly string[]): string {
+  const said = lines.filter((line) => !/^\s+at /.test(line) && line.trim() !== '').slice(-3).map((line) => line.trim());
+  return said.length > 0 ? ` (stderr: ${said.join(' | ')})` : '';
+}

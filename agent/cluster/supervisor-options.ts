@@ -19,7 +19,9 @@ export interface SupervisorOptions {
   readonly workers?: number | 'auto';
   /** Extra environment for workers (on top of the agent's own). @default {} */
   readonly env?: Readonly<Record<string, string>>;
-  /** `listening`: ready once it listens; `message`: once it calls `process.send('ready')`. @default 'listening' */
+  /** Command-line arguments of every worker; never the agent's own. @default [] */
+  readonly args?: readonly string[];
+  /** `listening`: ready once it listens on `port`; `message`: once it calls `process.send('ready')`. @default 'listening' */
   readonly readiness?: Readiness;
   /** How long a new worker may take to become ready. @default 30000 */
   readonly startTimeoutMs?: number;
@@ -49,6 +51,8 @@ export interface SupervisorOptions {
   readonly crashLoopWindowMs?: number;
   /** Lines of a worker's stderr kept for failure reports. @default 20 */
   readonly stderrTailLines?: number;
+  /** After a start or roll, `127.0.0.1:<port>` must accept a connection within this. @default 3000 */
+  readonly probeTimeoutMs?: number;
 }
 
 export type ResolvedSupervisorOptions = Readonly<Required<Omit<SupervisorOptions, 'workers'>> & { workers: number }>;
@@ -57,6 +61,7 @@ export const supervisorDefaults = {
   entry: 'server.js',
   workers: 'auto',
   env: {},
+  args: [],
   readiness: 'listening',
   startTimeoutMs: 30_000,
   shutdownTimeoutMs: 30_000,
@@ -72,6 +77,7 @@ export const supervisorDefaults = {
   crashLoopCount: 5,
   crashLoopWindowMs: 60_000,
   stderrTailLines: 20,
+  probeTimeoutMs: 3_000,
 } as const satisfies Omit<Required<SupervisorOptions>, 'port'>;
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
@@ -81,5 +87,5 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     throw new DeployError('INVALID_OPTIONS', `workers must be 'auto' or a whole number from 1 to 256, got ${String(merged.workers)}`);
   }
   const maxSurge = Math.min(Math.max(1, merged.maxSurge), workers);
-  return Object.freeze({ ...merged, env: Object.freeze({ ...merged.env }), port: options.port, workers, maxSurge });
+  return Object.freeze({ ...merged, env: Object.freeze({ ...merged.env }), args: Object.freeze([...merged.args]), port: options.port, workers, maxSurge });
 }

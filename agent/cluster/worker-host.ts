@@ -10,8 +10,10 @@ export interface ForkSpec {
   readonly cwd: string;
   /** Complete environment of the worker. */
   readonly env: Readonly<Record<string, string>>;
-  /** Node options, e.g. `--require <drain preload>`. */
+  /** Node options, e.g. `--require <drain preload>`: exactly these, never the agent's own. */
   readonly execArgv: readonly string[];
+  /** The worker's command-line arguments (`process.argv.slice(2)`): exactly these, never the agent's own. */
+  readonly args: readonly string[];
   /** Run the worker as this user and group id (the primary must be root). */
   readonly uid?: number;
   readonly gid?: number;
@@ -22,10 +24,18 @@ export interface WorkerExit {
   readonly signal: string | null;
 }
 
+/** Where a worker listens, as the cluster's `'listening'` event says (`port` is absent for a unix socket). */
+export interface ListenAddress {
+  readonly address: string | null;
+  readonly port: number | undefined;
+  /** 4, 6, -1 (unix socket), 'udp4' or 'udp6'. */
+  readonly addressType: number | string | undefined;
+}
+
 /** The events of one worker process, in the names `node:cluster` uses. */
 export interface WorkerEvents {
   online: () => void;
-  listening: () => void;
+  listening: (address: ListenAddress) => void;
   message: (message: unknown) => void;
   disconnect: () => void;
   exit: (exit: WorkerExit) => void;

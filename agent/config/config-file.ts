@@ -38,6 +38,10 @@ export const appSchema = z
       .optional()
       .meta({ description: 'Workers to run; `auto` = `os.availableParallelism()`.' }),
     env: z.record(z.string(), z.string()).optional().meta({ description: 'Extra environment of the workers.' }),
+    args: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Command-line arguments of the workers (`process.argv.slice(2)`); they never get the agent's own." }),
     user: z
       .union([z.string().min(1), z.number().int().min(0)])
       .optional()
@@ -49,7 +53,7 @@ export const appSchema = z
     readiness: z
       .enum(['listening', 'message'])
       .optional()
-      .meta({ description: "When a new worker is ready: once it listens, or once the app calls `process.send('ready')`." }),
+      .meta({ description: "When a new worker is ready: once it listens on `app.port`, or once the app calls `process.send('ready')` and listens on `app.port`." }),
     startTimeoutMs: z.number().int().min(100).max(600_000).optional().meta({ description: 'A new worker must be ready within this.' }),
     shutdownTimeoutMs: ms(600_000)
       .optional()
@@ -82,6 +86,9 @@ export const configFileSchema = z.strictObject({
   store: z
     .string()
     .min(1)
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(s3|file):\/\//i.test(url), {
+      message: 'expected s3://BUCKET/PREFIX, file:///path or a directory',
+    })
     .meta({ description: 'The release store: `s3://BUCKET/PREFIX` or a directory (relative to the config file).' }),
   app: appSchema,
   s3: z

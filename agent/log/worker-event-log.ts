@@ -35,6 +35,12 @@ export function logWorkerEvent(log: Logger, event: SupervisorEvent, step: string
         `worker ${event.slot} (${event.version}) crashed ${event.crashes} times in a row; its slot stays empty until the next deploy`,
       );
       return;
+    case 'slot-restarting':
+      log.warn(
+        { event: event.type, step, slot: event.slot, pid: null, version: event.version, restartInMs: event.restartInMs, err: event.reason },
+        `worker ${event.slot} is empty (${event.reason}); starting it on ${event.version} in ${event.restartInMs} ms`,
+      );
+      return;
     case 'roll-failed': {
       const f = event.failure;
       log.warn(

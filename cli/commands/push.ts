@@ -110,7 +110,8 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   // A bad key is refused before anything is read or uploaded.
   const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
   const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
-  const store = await openCliStore(args.store, io);
+  let newStoreDir: string | undefined;
+  const store = await openCliStore(args.store, io, { missingDir: 'create', onNewStore: (dir) => (newStoreDir = dir) });
   await assertVersionFree(store, args.version);
   const sourcePath = path.resolve(io.cwd, args.source.path);
   const artifact: ArtifactSource =
@@ -139,6 +140,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   }
   const { manifest, previous } = result;
   if (!args.json) {
+    if (newStoreDir !== undefined) io.stdout.write(`created a new store in ${newStoreDir}\n`);
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
     if (manifest.keyId !== undefined) io.stdout.write(`signed with key ${manifest.keyId}\n`);
     io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);

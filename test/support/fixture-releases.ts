@@ -10,7 +10,11 @@ export type FixtureMode =
   | 'never-listen'
   | 'crash-after-listening'
   | 'ignore-shutdown'
-  | 'unhealthy';
+  | 'unhealthy'
+  | 'admin-port-first'
+  | 'wrong-port'
+  | 'first-crashes'
+  | 'first-exits-early';
 
 export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
@@ -20,6 +24,14 @@ export interface FixtureReleaseOptions {
   readonly crashOnPort?: number | readonly number[];
   /** GET /health answers 503 until this file exists. */
   readonly healthGate?: string;
+  /** admin-port-first, wrong-port: the other port the app listens on. */
+  readonly adminPort?: number;
+  /** admin-port-first: how long after the admin port it listens on PORT. @default 1500 */
+  readonly portDelayMs?: number;
+  /** Workers crash at boot while this file does not exist. */
+  readonly bootGate?: string;
+  /** Listen on PORT at this host only. */
+  readonly listenHost?: string;
 }
 
 /** The repository root, found from this file both as source and as compiled dist/. */

@@ -12,9 +12,16 @@ export interface SpawnedSupervisor {
   kill(): void;
 }
 
-export async function spawnSupervisor(release: Release, port: number, workers: number, shutdownTimeoutMs: number): Promise<SpawnedSupervisor> {
+export async function spawnSupervisor(
+  release: Release,
+  port: number,
+  workers: number,
+  shutdownTimeoutMs: number,
+  /** Node options of the primary itself (its workers must not inherit them). */
+  nodeOptions: readonly string[] = [],
+): Promise<SpawnedSupervisor> {
   const script = path.join(repoRoot(), 'dist', 'test', 'support', 'supervise-main.js');
-  const child = spawn(process.execPath, [script, release.dir, release.version, String(port), String(workers), String(shutdownTimeoutMs)], {
+  const child = spawn(process.execPath, [...nodeOptions, script, release.dir, release.version, String(port), String(workers), String(shutdownTimeoutMs)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DeployError } from '../../../agent/errors';
@@ -118,6 +118,7 @@ describe('deployctl rollback', () => {
   });
 
   it('refuses when nothing was pushed, and an invalid version name with exit 2', async () => {
+    await mkdir(store);
     const empty = await runCli(['rollback', '--store', store], { cwd: work });
     expect(empty.code).toBe(1);
     expect(lines(empty.stderr)).toEqual([expect.stringMatching(/^deployctl: there is no desired.json in .*nothing to roll back$/)]);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -124,10 +124,20 @@ describe('deployctl status (empty store)', () => {
   });
 
   it('says nothing was pushed and no instance reported', async () => {
+    await mkdir(path.join(work, 'store'));
     const run = await runCli(['status', '--store', 'store'], { cwd: work });
 
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toEqual(['desired: none (nothing pushed to store yet)', 'no instance has reported to store yet (instances/ is empty)']);
+  });
+
+  it('refuses a store directory that does not exist (a typo must not look like an empty store)', async () => {
+    const run = await runCli(['status', '--store', 'stroe', '--json'], { cwd: work });
+
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([`deployctl: the store directory ${path.join(work, 'stroe')} does not exist (stroe from --store): check the path; 'deployctl push' creates a new store`]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, code: 'STORE_DIR_MISSING' });
+    await expect(stat(path.join(work, 'stroe'))).rejects.toThrow(/ENOENT/);
   });
 
   it.each([[['--stale-after', 'soon']], [['--stale-after', '0']], [['extra']]])('exits 2 with one line for %j', async (args) => {

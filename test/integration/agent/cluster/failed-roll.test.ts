@@ -12,10 +12,10 @@ describe('a new release that fails to start', () => {
 
   test.each<[string, FixtureMode, RegExp, RegExp]>([
     ['crashes at boot', 'crash-on-boot', /exited with code 1 before it was ready/, /fixture: crash on boot/],
-    ['never listens', 'never-listen', /not ready within 2000 ms \(listening\)/, /^$/],
+    ['never listens', 'never-listen', /not ready within 5000 ms \(listening\): it never listened on app.port \d+ \(nor on any other port\)/, /^$/],
     ['crashes after listening', 'crash-after-listening', /exited with code 1 before the roll was stable/, /fixture: crash after listening/],
   ])('keeps old workers serving when the new release %s', async (_name, mode, message, stderr) => {
-    app = await startSupervisedApp({ workers: 3, startTimeoutMs: 2000, stableMs: 1500 });
+    app = await startSupervisedApp({ workers: 3, startTimeoutMs: 5000, stableMs: 1500 });
     const load = startLoad({ port: app.port, keepAliveConcurrency: 4, freshConcurrency: 2, wsClients: 10 });
     try {
       await load.waitFor((r) => (r.versions.v1 ?? 0) > 20 && r.wsVersionsAtEnd.v1 === 10, 10_000, 'load on v1');

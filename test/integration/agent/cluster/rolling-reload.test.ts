@@ -133,11 +133,11 @@ describe('rolling reload under load', () => {
   });
 
   it('fails the roll when a worker in message mode listens but never says ready, and keeps the old workers', async () => {
-    app = await startSupervisedApp({ workers: 2, readiness: 'message', startTimeoutMs: 1500 }, { mode: 'ready-message' });
+    app = await startSupervisedApp({ workers: 2, readiness: 'message', startTimeoutMs: 5000 }, { mode: 'ready-message' });
     const result = await app.supervisor.roll(app.release('v2', { mode: 'graceful' }));
     expect(result.ok).toBe(false);
     expect(result.failure).toMatchObject({ step: 'start', reason: 'timeout', version: 'v2' });
-    expect(result.failure?.message).toMatch(/not ready within 1500 ms \(message\)/);
+    expect(result.failure?.message).toMatch(/not ready within 5000 ms \(message\): it listens on app.port \d+ but never called process.send\('ready'\)/);
     await delay(100);
     expect(app.supervisor.status().slots.map((s) => s.version)).toEqual(['v1', 'v1']);
   });

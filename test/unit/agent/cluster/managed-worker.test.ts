@@ -91,6 +91,10 @@ class FakeWorkerProcess implements WorkerProcess {
 const startTimeoutMs = 30_000;
 const shutdownTimeoutMs = 10_000;
 const killGraceMs = 5_000;
+const appPort = 3000;
+/** The cluster's 'listening' event for app.port (the app listens on all addresses, IPv6 dual stack). */
+const onAppPort = { address: '::', port: appPort, addressType: 6 };
+const onAdminPort = { address: '0.0.0.0', port: 9001, addressType: 4 };
 
 function setup(readiness: Readiness = 'listening', overrides: Partial<ManagedWorkerOptions> = {}) {
   const clock = new ManualClock();
@@ -98,6 +102,7 @@ function setup(readiness: Readiness = 'listening', overrides: Partial<ManagedWor
   const worker = new ManagedWorker(proc, {
     slot: 2,
     release: { version: 'v7', dir: '/srv/releases/v7' },
+    port: appPort,
     readiness,
     startTimeoutMs,
     shutdownTimeoutMs,
@@ -132,7 +137,7 @@ async function startError(worker: ManagedWorker): Promise<WorkerStartError> {
 
 function makeReady(proc: FakeWorkerProcess): void {
   proc.emit('online');
-  proc.emit('listening');
+  proc.emit('listening', onAppPort);
 }
 
 describe('ManagedWorker basics', () => {
@@ -164,7 +169,7 @@ describe('ManagedWorker readiness', () => {
     const { proc, worker, clock } = setup('listening');
     proc.emit('online');
     expect(await settledState(worker.ready)).toBe('pending');
-    proc.emit('listening');
+    proc.emit('listening', onAppPort);
     await expect(worker.ready).resolves.toBeUndefined();
     expect(worker.state).toBe('ready');
     expect(worker.isServing()).toBe(true);
@@ -188,14 +193,55 @@ describe('ManagedWorker readiness', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  test("in message mode, a 'ready' message before 'listening' is enough (online → ready)", async () => {
+  test("in message mode, a 'ready' message before any listen waits for the listen on app.port", async () => {
     const { proc, worker } = setup('message');
     proc.emit('online');
     proc.emit('message', 'ready');
+    expect(await settledState(worker.ready)).toBe('pending');
+    proc.emit('listening', onAdminPort);
+    expect(await settledState(worker.ready)).toBe('pending');
+    proc.emit('listening', onAppPort);
     await expect(worker.ready).resolves.toBeUndefined();
     expect(worker.state).toBe('ready');
-    proc.emit('listening');
-    expect(worker.state).toBe('ready');
+  });
+
+  test('in listening mode, a listen on another port is not ready; the listen on app.port is', async () => {
+    const { proc, worker } = setup('listening');
+    proc.emit('online');
+    proc.emit('listening', onAdminPort);
+    expect(worker.state).toBe('listening');
+    expect(worker.isServing()).toBe(false);
+    expect(await settledState(worker.ready)).toBe('pending');
+    proc.emit('listening', { address: '127.0.0.1', port: appPort, addressType: 4 });
+    await expect(worker.ready).resolves.toBeUndefined();
+    expect(worker.isServing()).toBe(true);
+  });
+
+  test('a unix-socket listen (no port) is not ready', async () => {
+    const { proc, worker } = setup('listening');
+    proc.emit('online');
+    proc.emit('listening', { address: '/tmp/app.sock', port: undefined, addressType: -1 });
+    expect(await settledState(worker.ready)).toBe('pending');
+  });
+
+  test('the timeout names the ports it did listen on', async () => {
+    const { proc, worker, clock } = setup('listening');
+    proc.emit('online');
+    proc.emit('listening', onAdminPort);
+    proc.emit('listening', { address: '0.0.0.0', port: 9002, addressType: 4 });
+    clock.advance(startTimeoutMs);
+    const error = await startError(worker);
+    expect(error.reason).toBe('timeout');
+    expect(error.message).toBe(`worker of v7 was not ready within ${startTimeoutMs} ms (listening): it listened on ports 9001, 9002 but never on app.port ${appPort}`);
+  });
+
+  test("in message mode, the timeout says when the app listens but never sent 'ready'", async () => {
+    const { proc, worker, clock } = setup('message');
+    makeReady(proc);
+    clock.advance(startTimeoutMs);
+    expect((await startError(worker)).message).toBe(
+      `worker of v7 was not ready within ${startTimeoutMs} ms (message): it listens on app.port ${appPort} but never called process.send('ready')`,
+    );
   });
 
   test("in listening mode, a 'ready' message before listening is ignored", async () => {
@@ -204,7 +250,7 @@ describe('ManagedWorker readiness', () => {
     proc.emit('message', 'ready');
     expect(worker.state).toBe('online');
     expect(await settledState(worker.ready)).toBe('pending');
-    proc.emit('listening');
+    proc.emit('listening', onAppPort);
     await expect(worker.ready).resolves.toBeUndefined();
   });
 
@@ -234,7 +280,7 @@ describe('ManagedWorker start failures', () => {
       expect(error.name).toBe('WorkerStartError');
       expect(error.version).toBe('v7');
       expect(error.exit).toBeUndefined();
-      expect(error.message).toBe(`worker of v7 was not ready within ${startTimeoutMs} ms (${readiness})`);
+      expect(error.message).toBe(`worker of v7 was not ready within ${startTimeoutMs} ms (${readiness}): it never listened on app.port ${appPort} (nor on any other port)`);
     },
   );
 

@@ -1,4 +1,4 @@
-import { StderrTail } from '../../../../agent/cluster/stderr-tail';
+import { StderrTail, stderrSummary } from '../../../../agent/cluster/stderr-tail';
 
 describe('StderrTail', () => {
   test('starts empty', () => {
@@ -100,5 +100,16 @@ describe('StderrTail', () => {
     expect(partial).toBe(`START${'q'.repeat(495)}…`);
     tail.push('\nnext\n');
     expect(tail.read()).toEqual([`START${'q'.repeat(495)}…`, 'next']);
+  });
+});
+
+describe('stderrSummary', () => {
+  test('the last three lines that say something, stack frames left out, as one line', () => {
+    expect(stderrSummary(['one', 'TypeError: boom', '    at start (server.js:3:9)', '    at next (x.js:1:1)', 'two', 'three'])).toBe(' (stderr: TypeError: boom | two | three)');
+  });
+
+  test('empty when nothing was written', () => {
+    expect(stderrSummary([])).toBe('');
+    expect(stderrSummary(['    at only (a.js:1:1)'])).toBe('');
   });
 });

@@ -13,6 +13,7 @@ describe('resolveSupervisorOptions', () => {
       port: 3000,
       workers: os.availableParallelism(),
       env: {},
+      args: [],
       readiness: 'listening',
       startTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,
@@ -28,6 +29,7 @@ describe('resolveSupervisorOptions', () => {
       crashLoopCount: 5,
       crashLoopWindowMs: 60_000,
       stderrTailLines: 20,
+      probeTimeoutMs: 3_000,
     });
   });
 
