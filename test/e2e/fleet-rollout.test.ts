@@ -96,4 +96,21 @@ describe(`fleet rollouts end to end (${AGENTS} agents on S3, HTTP load on each)`
     expect(lines(run.stderr).at(-1)).toMatch(new RegExp(`^deployctl: v4 was reverted to v2: .*failed instances: ${victim?.id} \\(stopped reporting`));
     await onVersion(fleet.instances.filter((i) => i !== victim), 'v2');
   }, 180_000);
+
+  it('an agent that was down during a rollout converges when it comes back', async () => {
+    const down = fleet.instances.filter((i) => fleet.isDown(i));
+    if (down.length === 0) {
+      const stopped = fleet.instances[AGENTS - 1] as FleetInstance;
+      stopped.agent?.kill('SIGTERM');
+      if (stopped.agent) await withTimeout(stopped.agent.exited, 30_000, `the agent of ${stopped.id} to stop`);
+      down.push(stopped);
+    }
+    const up = fleet.instances.filter((i) => !down.includes(i));
+    const run = await withTimeout(fleet.push('v5', ['--canary', '1', '--batch', '2', '--wait', '--timeout', '120s', '--stale-after', '3s']), 150_000, 'push --wait of v5');
+    expect({ code: run.code, last: lines(run.stderr).at(-1) }).toMatchObject({ code: 0 });
+    await onVersion(up, 'v5');
+    for (const instance of down) fleet.restart(instance);
+    await onVersion(fleet.instances, 'v5');
+    expect(new Set(started('v5').map((l) => l.instance))).toEqual(new Set(fleet.instances.map((i) => i.id)));
+  }, 180_000);
 });
