@@ -17,7 +17,7 @@ import { EXIT_OK, UsageError } from '../args/usage-error';
 import { liveLine } from '../fleet/wait-for-rollout';
 import { parseRolloutFlags, ROLLOUT_FLAGS, type RolloutRequest } from '../fleet/rollout-flags';
 import { policyFor, prepareRolloutWait } from '../fleet/rollout-wait';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
+import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 import { describePolicy } from '../output/policy-text';
 
 export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
@@ -52,7 +52,7 @@ Options:
                        workers ready; fail as soon as an instance fails it (with a
                        rollout policy: follow it, print each stage, fail on a revert)
   --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
-  --stale-after DUR    instances whose report is older do not count (default 90s)
+  --stale-after DUR    instances whose report is older do not count (default ${DEFAULT_STALE_AFTER_TEXT})
   --json               print one JSON object on stdout instead of text
   -h, --help           show this help
 

@@ -11,7 +11,7 @@ import { EXIT_OK, UsageError } from '../args/usage-error';
 import { liveLine } from '../fleet/wait-for-rollout';
 import { parseRolloutFlags, ROLLOUT_FLAGS, type RolloutRequest } from '../fleet/rollout-flags';
 import { policyFor, prepareRolloutWait } from '../fleet/rollout-wait';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
+import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 import { describePolicy } from '../output/policy-text';
 
 export const ROLLBACK_HELP = `Usage: deployctl rollback [<version>] [options]
@@ -40,7 +40,7 @@ Options:
                        workers ready; fail as soon as an instance fails it (with a
                        rollout policy: follow it, print each stage, fail on a revert)
   --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
-  --stale-after DUR    instances whose report is older do not count (default 90s);
+  --stale-after DUR    instances whose report is older do not count (default ${DEFAULT_STALE_AFTER_TEXT});
                        with a rollout, one that goes stale mid-deploy counts as failed
   --json               print one JSON object on stdout instead of text
   -h, --help           show this help

@@ -10,7 +10,7 @@ import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
 import { createdBy } from '../publish/created-by';
 import { readRolloutView } from '../fleet/rollout-view';
-import { parseStaleAfter } from '../fleet/wait-options';
+import { DEFAULT_STALE_AFTER_TEXT, parseStaleAfter } from '../fleet/wait-options';
 import { rolloutJson, rolloutText } from '../output/rollout-text';
 
 export const ROLLOUT_HELP = `Usage: deployctl rollout [status] [--watch] [--json] [options]
@@ -29,7 +29,7 @@ Options:
                        (default: $DEPLOYCTL_STORE, else "store" in ./deployctl.json)
   --watch              status: refresh every 2s until Ctrl-C
   --json               print one JSON object on stdout (one a refresh with --watch)
-  --stale-after DUR    status: reports older than this do not count (default 90s)
+  --stale-after DUR    status: reports older than this do not count (default ${DEFAULT_STALE_AFTER_TEXT})
   -h, --help           show this help
 
 Exit status: 0 on success, 1 on failure (NO_ROLLOUT: there is none), 2 on bad
