@@ -84,7 +84,7 @@ export class DeployHooks {
     const { config, store } = this.deps;
     const outcome = await runOncePerFleet(
       {
-        locks: store.slots,
+        locks: store.docs,
         storeUrl: store.url,
         holder: this.deps.instanceId,
         leaseMs: config.hooks.onceLeaseMs,

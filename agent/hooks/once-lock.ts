@@ -1,7 +1,7 @@
 import { DeployError, describeError } from '../errors';
 import { abortableDelay } from '../lifecycle/abortable-delay';
 import type { Logger } from '../log/logger';
-import type { SlotStore } from '../store/slot-store';
+import type { ConditionalDocs } from '../store/conditional-docs';
 import {
   finishedOnceDocument,
   givenUpOnceDocument,
@@ -16,8 +16,8 @@ import {
 } from './once-document';
 
 export interface OnceLockDeps {
-  /** The store's conditional writes under locks/ (store.slots). */
-  readonly locks: Pick<SlotStore, 'readLock' | 'createLock' | 'replaceLock'>;
+  /** The store's compare-and-swap documents (store.docs, conditional-docs.ts). */
+  readonly locks: Pick<ConditionalDocs, 'read' | 'create' | 'replace'>;
   readonly storeUrl: string;
   /** This instance's id. */
   readonly holder: string;
@@ -49,13 +49,13 @@ export async function runOncePerFleet(deps: OnceLockDeps, version: string, run: 
   const now = deps.now ?? Date.now;
   let waitingFor: string | undefined;
   for (;;) {
-    const object = await deps.locks.readLock(key);
+    const object = await deps.locks.read(key);
     const document = object === undefined ? undefined : parseOnce(object.text, `${key} in ${deps.storeUrl}`);
     if (document?.result !== undefined) return outcomeOf(document.result, version, deps.holder);
     if (isOnceTakeable(document, now())) {
       const next = newOnceDocument(version, deps.holder, deps.leaseMs, now(), (document?.attempt ?? 0) + 1);
       const text = serializeOnce(next);
-      const etag = object === undefined ? await deps.locks.createLock(key, text) : await deps.locks.replaceLock(key, object.etag, text);
+      const etag = object === undefined ? await deps.locks.create(key, text) : await deps.locks.replace(key, object.etag, text);
       if (etag !== undefined) {
         if (document !== undefined) deps.log.warn({ hook: 'once', holder: document.holder, attempt: next.attempt }, `taking over the once hook of ${version} from ${document.holder} (its lease ran out at ${document.expiresAt} with no result)`);
         const result = await runHeld(deps, key, { etag, document: next }, run);
@@ -89,7 +89,7 @@ async function runHeld(deps: OnceLockDeps, key: string, held: Held, run: (signal
     (writes = writes.then(async () => {
       if (lost) return;
       const next = make(held.document);
-      const etag = await deps.locks.replaceLock(key, held.etag, serializeOnce(next));
+      const etag = await deps.locks.replace(key, held.etag, serializeOnce(next));
       if (etag === undefined) {
         lost = true;
         return;

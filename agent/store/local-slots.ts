@@ -3,7 +3,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/
 import path from 'node:path';
 import { fsyncDir, tempPathBeside, writeFileAtomic } from '../fs/atomic-write';
 import { DeployError } from '../errors';
-import type { HeldSlot, LockObject, SlotStore } from './slot-store';
+import type { HeldSlot, SlotStore } from './slot-store';
 import {
   assertSlotRequest,
   heldSlot,
@@ -109,20 +109,6 @@ export class LocalSlots implements SlotStore {
       if (object?.document !== undefined) slots.push(heldSlot(index, object.etag, object.document));
     }
     return slots.sort((a, b) => a.index - b.index);
-  }
-
-  async readLock(key: string): Promise<LockObject | undefined> {
-    const text = await this.readText(key);
-    return text === undefined ? undefined : { etag: tagOf(text), text };
-  }
-
-  async createLock(key: string, text: string): Promise<string | undefined> {
-    await this.ensureFolder();
-    return (await this.createExclusive(key, text)) ? tagOf(text) : undefined;
-  }
-
-  async replaceLock(key: string, etag: string, text: string): Promise<string | undefined> {
-    return (await this.swapIf(key, etag, text)) ? tagOf(text) : undefined;
   }
 
   private async tryAcquireIndex(index: number, request: SlotRequest): Promise<HeldSlot | undefined> {
@@ -231,17 +217,14 @@ export class LocalSlots implements SlotStore {
   }
 
   private async read(key: string): Promise<SlotObject | undefined> {
-    const text = await this.readText(key);
-    return text === undefined ? undefined : { etag: tagOf(text), document: parseSlot(text, `${key} in ${this.url}`) };
-  }
-
-  private async readText(key: string): Promise<string | undefined> {
+    let text: string;
     try {
-      return await readFile(this.file(key), 'utf8');
+      text = await readFile(this.file(key), 'utf8');
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.unavailable('read', key, error);
     }
+    return { etag: tagOf(text), document: parseSlot(text, `${key} in ${this.url}`) };
   }
 
   private async ensureFolder(): Promise<void> {

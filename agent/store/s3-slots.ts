@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isConditionalConflict, isMissingKey, isPreconditionFailed, storeUnavailable } from './s3-errors';
-import type { HeldSlot, LockObject, SlotStore } from './slot-store';
+import type { HeldSlot, SlotStore } from './slot-store';
 import {
   assertSlotRequest,
   heldSlot,
@@ -118,19 +118,6 @@ export class S3Slots implements SlotStore {
     return slots;
   }
 
-  async readLock(key: string): Promise<LockObject | undefined> {
-    const object = await this.readText(key);
-    return object === undefined ? undefined : { etag: object.etag, text: object.text };
-  }
-
-  async createLock(key: string, text: string): Promise<string | undefined> {
-    return this.putTextIf(key, text, { IfNoneMatch: '*' });
-  }
-
-  async replaceLock(key: string, etag: string, text: string): Promise<string | undefined> {
-    return this.putTextIf(key, text, { IfMatch: etag });
-  }
-
   /** Deletes `key` if its ETag is still `etag`; false when it is not (or it is gone). */
   private async deleteIf(storeKey: string, etag: string): Promise<boolean> {
     const key = this.target.fullKey(storeKey);
@@ -184,38 +171,13 @@ export class S3Slots implements SlotStore {
     return current?.document?.nonce === document.nonce ? { written: current.etag } : { current };
   }
 
-  /**
-   * Writes `text` at `key` under `condition`: the new ETag, or undefined when the
-   * condition failed. Lock texts carry a nonce, so a text equal to ours is our own
-   * write, retried by the SDK after its answer was lost.
-   */
-  private async putTextIf(key: string, text: string, condition: Condition): Promise<string | undefined> {
-    const fullKey = this.target.fullKey(key);
-    try {
-      const out = await this.target.client.send(
-        new PutObjectCommand({ Bucket: this.target.bucket, Key: fullKey, Body: text, ContentType: 'application/json', ...condition }),
-      );
-      if (out.ETag === undefined) throw new Error('S3 answered a PutObject without an ETag');
-      return out.ETag;
-    } catch (error) {
-      if (!(isPreconditionFailed(error) || isConditionalConflict(error) || isMissingKey(error))) throw this.unavailable('write', fullKey, error);
-    }
-    const current = await this.readText(key);
-    return current?.text === text ? current.etag : undefined;
-  }
-
   private async read(key: string): Promise<SlotObject | undefined> {
-    const object = await this.readText(key);
-    return object === undefined ? undefined : { etag: object.etag, document: parseSlot(object.text, `${key} in ${this.target.url}`) };
-  }
-
-  private async readText(key: string): Promise<{ etag: string; text: string } | undefined> {
     const fullKey = this.target.fullKey(key);
     try {
       const out = await this.target.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: fullKey }));
       const text = (await out.Body?.transformToString('utf-8')) ?? '';
       if (out.ETag === undefined) throw new Error('S3 answered a GetObject without an ETag');
-      return { etag: out.ETag, text };
+      return { etag: out.ETag, document: parseSlot(text, `${key} in ${this.target.url}`) };
     } catch (error) {
       if (isMissingKey(error)) return undefined;
       throw this.unavailable('read', fullKey, error);

@@ -24,12 +24,6 @@ export interface HeldSlot {
   readonly lease: SlotLease;
 }
 
-/** A document under locks/ read with its tag (run-once hook locks, agent/hooks/once-lock.ts). */
-export interface LockObject {
-  readonly etag: string;
-  readonly text: string;
-}
-
 export interface SlotStore {
   /**
    * Tries each slot 0..maxUnavailable-1 once: takes a free one, or one whose lease has expired.
@@ -42,14 +36,4 @@ export interface SlotStore {
   releaseSlot(slot: HeldSlot): Promise<void>;
   /** Every slot object in the store, live or expired (status, tests). */
   listSlots(): Promise<HeldSlot[]>;
-
-  /**
-   * The same conditional writes for any document under locks/ (a run-once hook's
-   * `locks/once-<version>.json`): read it with its tag; undefined when there is none.
-   */
-  readLock(key: string): Promise<LockObject | undefined>;
-  /** Creates `key` holding `text` unless it exists: the new tag, or undefined when it existed. */
-  createLock(key: string, text: string): Promise<string | undefined>;
-  /** Replaces `key` with `text` only while its tag is still `etag`: the new tag, or undefined when it changed. */
-  replaceLock(key: string, etag: string, text: string): Promise<string | undefined>;
 }

@@ -23,7 +23,7 @@ describe.each(backends)('runOncePerFleet: the once hook, once for the fleet (%s 
   function agent(holder: string): OnceLockDeps {
     const stop = new AbortController();
     stops.push(stop);
-    return { locks: backend.store.slots, storeUrl: backend.store.url, holder, leaseMs: LEASE_MS, pollMs: 50, log: createLogger(new PassThrough().resume(), 'silent'), signal: stop.signal };
+    return { locks: backend.store.docs, storeUrl: backend.store.url, holder, leaseMs: LEASE_MS, pollMs: 50, log: createLogger(new PassThrough().resume(), 'silent'), signal: stop.signal };
   }
 
   async function settle<T>(promise: Promise<T>): Promise<T | DeployError> {
@@ -41,7 +41,7 @@ describe.each(backends)('runOncePerFleet: the once hook, once for the fleet (%s 
 
     expect(runs).toBe(1);
     expect([...outcomes].sort()).toEqual(['ran-elsewhere', 'ran-elsewhere', 'ran-here']);
-    const recorded = await backend.store.slots.readLock(onceLockKey('v5'));
+    const recorded = await backend.store.docs.read(onceLockKey('v5'));
     expect(parseOnce(recorded?.text ?? '', 'lock')?.result).toMatchObject({ ok: true });
   });
 
@@ -78,7 +78,7 @@ describe.each(backends)('runOncePerFleet: the once hook, once for the fleet (%s 
   it('takes over the run of an agent that died holding the lease, once its lease has run out', async () => {
     // i-dead took the lock and never wrote again.
     const dead = newOnceDocument('v8', 'i-dead', LEASE_MS, Date.now(), 1);
-    expect(await backend.store.slots.createLock(onceLockKey('v8'), serializeOnce(dead))).toBeDefined();
+    expect(await backend.store.docs.create(onceLockKey('v8'), serializeOnce(dead))).toBeDefined();
     let runs = 0;
     const startedAt = Date.now();
 
@@ -95,7 +95,7 @@ describe.each(backends)('runOncePerFleet: the once hook, once for the fleet (%s 
     expect(runs).toBe(1);
     expect(Date.now()).toBeGreaterThanOrEqual(startedAt + LEASE_MS - 100);
     expect([...outcomes].sort()).toEqual(['ran-elsewhere', 'ran-here']);
-    const recorded = parseOnce((await backend.store.slots.readLock(onceLockKey('v8')))?.text ?? '', 'lock');
+    const recorded = parseOnce((await backend.store.docs.read(onceLockKey('v8')))?.text ?? '', 'lock');
     expect(recorded).toMatchObject({ attempt: 2, result: { ok: true } });
   });
 
@@ -113,7 +113,7 @@ describe.each(backends)('runOncePerFleet: the once hook, once for the fleet (%s 
     stops[0]?.abort();
     expect(await stopping).toMatchObject({ code: 'HOOK_INTERRUPTED' });
 
-    const givenUp = parseOnce((await backend.store.slots.readLock(onceLockKey('v9')))?.text ?? '', 'lock');
+    const givenUp = parseOnce((await backend.store.docs.read(onceLockKey('v9')))?.text ?? '', 'lock');
     expect(givenUp?.result).toBeUndefined();
     expect(Date.parse(givenUp?.expiresAt ?? '')).toBeLessThanOrEqual(Date.now());
     const outcome = await settle(runOncePerFleet(agent('i-2'), 'v9', async () => undefined));

@@ -27,15 +27,6 @@ class CountingSlots implements SlotStore {
   listSlots() {
     return this.inner.listSlots();
   }
-  readLock(key: string) {
-    return this.inner.readLock(key);
-  }
-  createLock(key: string, text: string) {
-    return this.inner.createLock(key, text);
-  }
-  replaceLock(key: string, etag: string, text: string) {
-    return this.inner.replaceLock(key, etag, text);
-  }
 }
 
 describe.each(backends)('SlotKeeper: %s', (_name, makeBackend) => {
