@@ -24,6 +24,7 @@ import { DeployHooks } from '../hooks/deploy-hooks';
 import { defaultEnvironments } from '../secrets/default-environments';
 import { ReleaseEnvironments } from '../secrets/release-environments';
 import { HookPidFile } from '../hooks/hook-pid-file';
+import { runBeforeRoll } from '../hooks/before-roll';
 import type { RunningHook } from '../hooks/hook-names';
 
 export interface DeployerDeps {
@@ -262,13 +263,9 @@ export class Deployer {
     await this.hooks?.run('validate');
   }
 
-  /**
-   * Before any worker changes: the release's hooks (DESIGN §8). `prepare` on
-   * this instance, unless this very unpack was prepared before (a rollback to
-   * it); then `once` for the fleet. Both in the `preparing` step.
-   */
+  /** Before any worker changes: the release's `prepare` and `once` hooks, in `preparing` (agent/hooks/before-roll.ts). */
   private async beforeRoll(release: Release, previous: string | null, unpackedNow: boolean, secretValues: readonly string[], dlog: Logger): Promise<void> {
-    const hooks = await DeployHooks.load(
+    this.hooks = await DeployHooks.load(
       {
         store: this.deps.store,
         config: this.deps.config(),
@@ -286,17 +283,13 @@ export class Deployer {
       release,
       previous,
     );
-    this.hooks = hooks;
-    const prepared = this.state.prepared ?? [];
-    const prepare = hooks.has('prepare') && (unpackedNow || !prepared.includes(release.version));
-    if (hooks.has('prepare') && !prepare) dlog.info({ step: this.step, hook: 'prepare' }, `${release.version} was prepared before; not running prepare again`);
-    if (!prepare && !hooks.has('once')) return;
-    await this.to('preparing', release.version);
-    if (prepare) {
-      await hooks.run('prepare');
-      this.state = { ...this.state, prepared: [...prepared.filter((v) => v !== release.version), release.version].slice(-20) };
-    }
-    await hooks.once();
+    await runBeforeRoll(this.hooks, {
+      prepared: this.state.prepared ?? [],
+      unpackedNow,
+      log: dlog,
+      enter: () => this.to('preparing', release.version),
+      recordPrepared: (prepared) => (this.state = { ...this.state, prepared }),
+    });
   }
 
   /** After live: the `afterLive` hook; its failure is logged and reported with the deploy, never rolled back. */

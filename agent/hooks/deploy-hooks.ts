@@ -48,6 +48,11 @@ export class DeployHooks {
     return new DeployHooks(deps, release, previous, declared);
   }
 
+  /** The release these hooks belong to. */
+  get version(): string {
+    return this.release.version;
+  }
+
   has(name: HookName): boolean {
     return this.declared.commands[name] !== undefined;
   }
