@@ -156,7 +156,8 @@ export class Deployer {
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
       const rollingBack = () => this.to('rolling-back', version);
-      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      const standDown = () => this.standDown(dlog);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack, standDown }, { release, before, next });
       this.step = transition(this.step, 'idle');
       this.state = next;
       this.deps.onChange?.(this.state);
@@ -192,6 +193,17 @@ export class Deployer {
       }
       throw error;
     }
+  }
+
+  /** Out of service (when in) and every worker stopped: the first release could not be committed. */
+  private async standDown(dlog: Logger): Promise<void> {
+    const traffic = this.deps.serviceOut?.traffic;
+    if (traffic?.inService) {
+      await traffic.takeOut(this.deps.signal ? { signal: this.deps.signal } : {}).catch((error: unknown) => {
+        dlog.error({ err: describeError(error) }, `could not take this instance out of service before stopping its workers: ${describeError(error)}`);
+      });
+    }
+    await this.deps.supervisor.stopWorkers();
   }
 
   /** The app's health check (app.healthCheck), when there is one. */
