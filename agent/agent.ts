@@ -132,7 +132,7 @@ export class Agent {
     this.deployer = deployer;
     const identity = { instanceId, agentVersion: readAgentVersion() };
     const snapshot = (): InstanceReport =>
-      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped });
+      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, retrying: deployer.retrying, stopped: this.stopped });
     this.snapshot = snapshot;
     this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {

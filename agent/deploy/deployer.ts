@@ -13,10 +13,10 @@ import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
-import { rollFailed } from './roll-failed';
+import { deployRolling } from './rolling-deploy';
 import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
-import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
+import { isTransientFailure, planRetry, retryDue, retryNote, type RetryNote, type RetryPlan } from './retry-backoff';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -46,6 +46,8 @@ export class Deployer {
   private desiredSeen: string | null = null;
   /** Set after a transient failure (store unreachable, download cut): when to try again. */
   private retry: RetryPlan | undefined;
+  /** What the last try failed with, while it waits to be tried again (the status report's `retrying`). */
+  private retryNote: RetryNote | undefined;
 
   constructor(
     private readonly deps: DeployerDeps,
@@ -55,6 +57,11 @@ export class Deployer {
   /** The version desired.json named when it was last read; null before the first read or while there is none. */
   get desiredVersion(): string | null {
     return this.desiredSeen;
+  }
+
+  /** A deploy of the desired version waiting to be tried again after a transient failure; undefined otherwise. */
+  get retrying(): RetryNote | undefined {
+    return this.retryNote?.version === this.desiredSeen ? this.retryNote : undefined;
   }
 
   /** One pass: read desired.json and deploy it if it asks for something new. */
@@ -105,6 +112,7 @@ export class Deployer {
     }
     dlog.info({ step: 'fetching', strategy: serviceOut ? 'service-out' : 'rolling' }, `deploying ${version}`);
     this.touchedWorkers = false;
+    this.retryNote = undefined;
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -144,7 +152,8 @@ export class Deployer {
           before,
         );
       } else {
-        await this.rollIn(release, config, before, dlog);
+        const rolling = { supervisor, log: dlog, step: (next: DeployState) => this.to(next, version), validate: () => this.check(config) };
+        await deployRolling(rolling, release, before);
       }
       const next: AgentState = {
         ...this.state,
@@ -166,32 +175,6 @@ export class Deployer {
       await this.prune(config.keep);
     } catch (error) {
       await this.fail(desired, error, startedAt, previous);
-    }
-  }
-
-  /** A rolling deploy: replace the workers in place, check, and roll back when the check fails. */
-  private async rollIn(release: Release, config: RuntimeConfig, previous: Release | undefined, dlog: Logger): Promise<void> {
-    const { supervisor } = this.deps;
-    await this.to('rolling', release.version);
-    if (supervisor.running) {
-      const result = await supervisor.roll(release);
-      if (!result.ok) throw rollFailed(result);
-      dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${release.version}`);
-    } else {
-      await supervisor.start(release);
-      dlog.info({ step: this.step }, `workers started on ${release.version}`);
-    }
-    await this.to('validating', release.version);
-    try {
-      await this.check(config);
-    } catch (error) {
-      if (previous) {
-        await this.to('rolling-back', release.version);
-        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous.version}`);
-        const back = await supervisor.roll(previous);
-        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous.version} failed too`);
-      }
-      throw error;
     }
   }
 
@@ -250,6 +233,7 @@ export class Deployer {
   private async failTransiently(desired: Versioned<DesiredState>, error: unknown): Promise<void> {
     const version = desired.value.version;
     this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
+    this.retryNote = retryNote(this.retry, codeOf(error), describeError(error));
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     await this.to('idle', null);
     const serving = this.deps.supervisor.version ?? null;

@@ -13,6 +13,8 @@ export interface InstanceReportSources {
   readonly agent: Pick<AgentState, 'state' | 'lastDeploy'>;
   /** The version desired.json named when the deployer last read it. */
   readonly desired: string | null;
+  /** A deploy tried again after a transient failure (Deployer.retrying). */
+  readonly retrying?: InstanceStatus['retrying'];
   /** True once the agent has stopped: the report says `stopped` instead of the deploy step. */
   readonly stopped: boolean;
 }
@@ -40,5 +42,6 @@ export function instanceReport(sources: InstanceReportSources): InstanceReport {
           durationMs: last.durationMs,
         }
       : null,
+    ...(sources.retrying ? { retrying: sources.retrying } : {}),
   };
 }

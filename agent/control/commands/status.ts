@@ -33,6 +33,8 @@ export function describeStatus(status: ControlStatus): string[] {
     const why = last.error ? `: ${last.error}` : '';
     lines.push(`last deploy  ${last.version} ${last.result} in ${(last.durationMs / 1000).toFixed(1)} s at ${last.startedAt}${why}`);
   }
+  const retrying = status.retrying;
+  if (retrying) lines.push(`retrying     ${retrying.version} at ${retrying.nextTryAt} (try ${retrying.attempts} failed with ${retrying.errorCode}: ${retrying.error})`);
   if (status.failed) lines.push(`not retried  ${status.failed.version} until desired.json changes (${status.failed.reason})`);
   return lines;
 }
