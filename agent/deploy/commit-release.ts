@@ -7,7 +7,8 @@ import type { ReleaseDirs } from './release-dirs';
 
 export interface CommitDeps {
   readonly dirs: ReleaseDirs;
-  readonly supervisor: Supervisor;
+  /** Only its roll (back to `before`) is used. */
+  readonly supervisor: Pick<Supervisor, 'roll'>;
   readonly log: Logger;
   /** Moves the deploy to `rolling-back` (called before anything is undone). */
   readonly rollingBack: () => Promise<void>;
@@ -43,7 +44,10 @@ export type CommitOutcome = 'committed' | 'kept';
  *   (written at every step, with `current` still `before`) is true again.
  * - If `current` cannot be pointed back, or the workers cannot roll back, the
  *   new release stays, with `current` naming it (`kept`): state.json is stale
- *   until its next write, and a restart serves what ran.
+ *   until its next write, and a restart serves what ran. Only when `current`
+ *   cannot name the new release either (the workers run it, `current` names
+ *   `before`) is the error thrown: the deploy is reported failed while the new
+ *   release runs, which is the truth.
  *
  * The first deploy has nothing to go back to. When `current` names it already
  * (only state.json failed) it stays (`kept`, as above); when `current` could
@@ -96,10 +100,11 @@ async function undo(deps: CommitDeps, plan: CommitPlan, before: Release, switche
   }
   const back = await supervisor.roll(before);
   if (back.ok) return true;
-  // The workers went back to the new release: `current` follows them.
+  // The workers went back to the new release: `current` follows them, if it can.
   log.error({ step: 'rolling-back', version, err: back.failure?.message }, `rollback to ${before.version} failed; ${version} stays`);
-  await pointCurrentAt(deps, version);
-  return false;
+  if (await pointCurrentAt(deps, version)) return false;
+  log.error({ step: 'rolling-back', version }, `${version} runs but current still names ${before.version}, which a restart would serve; free disk space under ${deps.dirs.root} and deploy again`);
+  return true;
 }
 
 async function pointCurrentAt(deps: CommitDeps, version: string): Promise<boolean> {

@@ -219,9 +219,11 @@ export class Deployer {
       },
     };
     await this.to('idle', null);
+    const serving = this.deps.supervisor.version ?? null;
+    const what = servingPrevious ? `${previous} keeps serving` : serving ? `${serving} serves` : 'nothing else to serve';
     this.deps.log.error(
-      { step: this.step, version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
-      `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
+      { step: this.step, version, code: codeOf(error), err: reason, serving },
+      `deploy of ${version} failed; ${what}; not retried until desired.json changes`,
     );
   }
 
