@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/lint/ is `npm run lint` (jest.lint.config.js): it needs shellcheck and systemd-analyze.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/lint/'],
   // Type-checking is done once by `tsc` in `npm test`; jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

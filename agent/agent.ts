@@ -12,6 +12,7 @@ import { Deployer } from './deploy/deployer';
 import { DesiredWatcher } from './deploy/desired-watcher';
 import { rollBackLocally } from './deploy/local-rollback';
 import { ReleaseDirs } from './deploy/release-dirs';
+import { RolloutGate } from './rollout/rollout-gate';
 import { DeployError, describeError } from './errors';
 import type { Logger } from './log/logger';
 import { logWorkerEvent } from './log/worker-event-log';
@@ -58,6 +59,8 @@ export class Agent {
   private membership: LoadBalancerMembership | undefined;
   /** Fires on stop: a service-out deploy stops waiting for its slot, drain or health. */
   private readonly stopSignal = new AbortController();
+  /** Fleet rollouts: whose turn it is (agent/rollout/). */
+  private rolloutGate: RolloutGate | undefined;
 
   constructor(
     config: RuntimeConfig,
@@ -116,6 +119,7 @@ export class Agent {
       ? new LoadBalancerMembership({ loadBalancer, config: () => this.config.loadBalancer, instanceId, supervisor: this.supervisor, slots: this.store.slots, log })
       : undefined;
     this.membership = membership;
+    this.rolloutGate = new RolloutGate({ store: this.store, instanceId, log });
     const deployer = new Deployer(
       {
         store: this.store,
@@ -126,6 +130,7 @@ export class Agent {
         onChange: (s) => this.stateChanged(s),
         ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
+        rollout: this.rolloutGate,
       },
       fixed,
     );
@@ -187,6 +192,7 @@ export class Agent {
       await this.membership?.leave(this.config.app.shutdownTimeoutMs);
       await this.supervisor.stop();
       await this.converging;
+      this.rolloutGate?.stop();
       this.stopped = true;
       await this.reporter?.stop(); // the last report says `stopped`
       await this.endpoints.stop();

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import type { CliIo } from './run/cli-io';
 import type { Command } from './run/command';
+import { historyCommand } from './commands/history';
 import { keygenCommand } from './commands/keygen';
 import { pruneCommand } from './commands/prune';
 import { pushCommand } from './commands/push';
 import { releasesCommand } from './commands/releases';
 import { rollbackCommand } from './commands/rollback';
+import { rolloutCommand } from './commands/rollout';
 import { statusCommand } from './commands/status';
 import { dispatch } from './run/dispatch';
 
@@ -14,7 +16,16 @@ import { dispatch } from './run/dispatch';
  * in `cli/commands/<name>.ts` with its help text. Only this file touches the
  * exit code.
  */
-export const COMMANDS: readonly Command[] = [pushCommand, rollbackCommand, statusCommand, releasesCommand, pruneCommand, keygenCommand];
+export const COMMANDS: readonly Command[] = [
+  pushCommand,
+  rollbackCommand,
+  rolloutCommand,
+  historyCommand,
+  statusCommand,
+  releasesCommand,
+  pruneCommand,
+  keygenCommand,
+];
 
 export function processIo(): CliIo {
   return {

@@ -37,7 +37,7 @@ Options:
   --no-start               install and enable the unit, but do not start or restart it
   --root DIR               install into DIR instead of / (image builds, tests): creates no
                            user and changes no owners (run without --root on the machine for
-                           that), enables the unit with `systemctl --root`, starts nothing
+                           that), enables the unit (the multi-user.target.wants link), starts nothing
   -h, --help               show this help
 
 Environment: NPM (the npm command, default npm); npm's own npm_config_* settings apply.
@@ -115,12 +115,12 @@ if [[ -n $root ]]; then
 fi
 
 npm_cmd=${NPM:-npm}
-command -v node >/dev/null || fail 'node is not on PATH: install Node.js 20 or later first'
+command -v node >/dev/null || fail 'node is not on PATH: install Node.js 24 (or 22) first'
 command -v "$npm_cmd" >/dev/null || fail "'$npm_cmd' is not on PATH: install npm (or set NPM to its command)"
 if [[ -z $root ]]; then
   [[ $(id -u) -eq 0 ]] || fail 'run as root (it creates a user and writes /opt, /etc), or use --root DIR'
-  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
-    fail "deploy-agent needs Node.js 20 or later, found $(node --version)"
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' ||
+    fail "deploy-agent needs Node.js 22 or later (24 recommended), found $(node --version)"
 fi
 
 changed=0
@@ -254,17 +254,29 @@ fi
 
 # --- 5. systemd --------------------------------------------------------------
 
-if ! command -v systemctl >/dev/null; then
-  say 'systemctl not found: the unit is installed but not enabled; run: systemctl enable --now deploy-agent'
-elif [[ -n $root || ! -d /run/systemd/system ]]; then
-  # Offline: symlinks only. /run/systemd/system exists only when systemd is PID 1.
-  if [[ $(systemctl --root="${root:-/}" is-enabled deploy-agent.service 2>/dev/null || true) == enabled ]]; then
+if [[ -n $root ]]; then
+  # What `systemctl --root enable` does for this unit (WantedBy=multi-user.target), without
+  # needing systemctl on the machine that builds the image.
+  wants_link=$root/etc/systemd/system/multi-user.target.wants/deploy-agent.service
+  if [[ -L $wants_link && $(readlink "$wants_link") == "$UNIT_PATH" ]]; then
     say 'unchanged: deploy-agent.service is enabled'
   else
-    systemctl --root="${root:-/}" enable deploy-agent.service
+    install -d -m 0755 "$(dirname "$wants_link")"
+    ln -sfn "$UNIT_PATH" "$wants_link"
     note_change 'enabled deploy-agent.service'
   fi
-  say 'systemd is not running here (--root, image build or container): nothing was started'
+  say 'systemd is not running here (--root): nothing was started'
+elif ! command -v systemctl >/dev/null; then
+  say 'systemctl not found: the unit is installed but not enabled; run: systemctl enable --now deploy-agent'
+elif [[ ! -d /run/systemd/system ]]; then
+  # Offline: symlinks only. /run/systemd/system exists only when systemd is PID 1.
+  if [[ $(systemctl --root=/ is-enabled deploy-agent.service 2>/dev/null || true) == enabled ]]; then
+    say 'unchanged: deploy-agent.service is enabled'
+  else
+    systemctl --root=/ enable deploy-agent.service
+    note_change 'enabled deploy-agent.service'
+  fi
+  say 'systemd is not running here (image build or container): nothing was started'
 else
   [[ $unit_changed -eq 0 ]] || systemctl daemon-reload
   if [[ $(systemctl is-enabled deploy-agent.service 2>/dev/null || true) != enabled ]]; then

@@ -86,6 +86,9 @@ export const configFileSchema = z.strictObject({
   store: z
     .string()
     .min(1)
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(s3|file):\/\//i.test(url), {
+      message: 'expected s3://BUCKET/PREFIX, file:///path or a directory',
+    })
     .meta({ description: 'The release store: `s3://BUCKET/PREFIX` or a directory (relative to the config file).' }),
   app: appSchema,
   s3: z
@@ -109,7 +112,10 @@ export const configFileSchema = z.strictObject({
     .min(1000)
     .max(3_600_000)
     .optional()
-    .meta({ description: 'How often the agent rewrites its status report `instances/<id>.json`, besides on every step.' }),
+    .meta({
+      description:
+        'The agent writes its status report `instances/<id>.json` on every change, and this long after the last write when nothing changes (one S3 PUT each). `deployctl` counts a report older than `--stale-after` (default 3 × the default of this) as stale: with a longer heartbeat, pass a longer `--stale-after`.',
+    }),
   releasesDir: z
     .string()
     .min(1)
@@ -128,7 +134,10 @@ export const configFileSchema = z.strictObject({
     .min(100)
     .max(3_600_000)
     .optional()
-    .meta({ description: 'How often `desired.json` is read (±20 % jitter; a local store is also watched).' }),
+    .meta({
+      description:
+        'How often `desired.json` is read (±20 % jitter; a local store is also watched): a push is picked up after half of this at the median; on S3 each read is one GET, billed even when answered 304.',
+    }),
   limits: z
     .strictObject({
       maxArtifactBytes: z.number().int().min(1).optional().meta({ description: 'Compressed artifact size cap.' }),

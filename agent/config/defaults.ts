@@ -14,8 +14,13 @@ export const agentDefaults = {
   healthCheck: { path: '/', timeoutMs: 10_000 },
   releasesDir: '/var/lib/deploy-agent',
   keep: 5,
-  heartbeatMs: 30_000,
-  pollIntervalMs: 5_000,
+  /**
+   * 5 min: with reports written on every change, the heartbeat only proves an
+   * idle agent alive; 288 PUTs a day (README "What an idle fleet costs").
+   */
+  heartbeatMs: 300_000,
+  /** 15 s: a push is picked up after 7.5 s at the median, for 5,760 GETs a day. */
+  pollIntervalMs: 15_000,
   limits: {
     maxArtifactBytes: 1024 ** 3,
     maxUnpackedBytes: 4 * 1024 ** 3,

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { DeployError } from '../errors';
 import { parseTrustedKey } from '../release/signing-keys';
 import { configFileSchema, type AgentConfigFile } from './config-file';
+import { describeConfigIssue } from './config-issue';
 import { agentDefaults } from './defaults';
 import { definedOnly } from './defined-only';
 import { resolveId } from './resolve-user';
@@ -31,15 +32,9 @@ export function parseConfigFile(json: unknown, where: string): z.output<typeof c
   if (result.success) return result.data;
   const lines = result.error.issues.slice(0, 5).map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${key}: ${describeIssue(issue)}`;
+    return `${key}: ${describeConfigIssue(issue, json)}`;
   });
   throw new DeployError('CONFIG_INVALID', `config ${where} is invalid:\n  ${lines.join('\n  ')}`, { cause: result.error });
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling)`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `required, expected ${issue.expected}`;
-  return issue.message;
 }
 
 export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, configPath: string): RuntimeConfig {

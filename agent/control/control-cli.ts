@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeployError, describeError } from '../errors';
 import { reloadCommand } from './commands/reload';
@@ -7,8 +8,8 @@ import { AgentUnreachableError, requestAgent } from './control-client';
 import type { ControlCommand } from './control-command';
 import { chooseControlSocket } from './socket-path';
 
-/** Exit codes of `deploy-agent status|reload|rollback` (64: EX_USAGE, so 2 always means "not reachable"). */
-export const CONTROL_EXIT = { ok: 0, refused: 1, unreachable: 2, usage: 64 } as const;
+/** Exit codes of `deploy-agent status|reload|rollback`: 2 for bad arguments, as everywhere in deployctl. */
+export const CONTROL_EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
 
 export const CONTROL_COMMANDS: readonly ControlCommand[] = [statusCommand, reloadCommand, rollbackCommand];
 
@@ -36,7 +37,9 @@ export async function runControlCommand(command: ControlCommand, args: string[],
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr.write(`deploy-agent ${command.name}: ${describeError(error)} (see 'deploy-agent ${command.name} --help')\n`);
+    const message = `${describeError(error)} (see 'deploy-agent ${command.name} --help')`;
+    if (asksForJson(args)) io.stdout.write(`${JSON.stringify({ ok: false, code: 'USAGE', error: message })}\n`);
+    io.stderr.write(`deploy-agent ${command.name}: ${message}\n`);
     return CONTROL_EXIT.usage;
   }
   if (values.help) {
@@ -51,6 +54,7 @@ export async function runControlCommand(command: ControlCommand, args: string[],
   };
   try {
     const socket = await chooseControlSocket({ socket: values.socket, config: values.config }, io.cwd, io.defaultConfigPath);
+    await assertSocketOrMissing(socket);
     const response = await requestAgent(socket, command.name, command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs });
     if (!response.ok) return fail(response.code, response.error, CONTROL_EXIT.refused);
     io.stdout.write(json ? `${JSON.stringify(response)}\n` : `${command.describe(response.result)}\n`);
@@ -59,6 +63,24 @@ export async function runControlCommand(command: ControlCommand, args: string[],
     const code = error instanceof DeployError ? error.code : 'UNEXPECTED';
     return fail(code, describeError(error), error instanceof AgentUnreachableError ? CONTROL_EXIT.unreachable : CONTROL_EXIT.refused);
   }
+}
+
+/** `--json` among the arguments, for a failure to parse them. */
+function asksForJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
+/**
+ * A path that exists but is no socket would be reported as "nobody answers"
+ * by connect(2): say what it is instead. A missing one is left to the client
+ * ("no such socket").
+ */
+async function assertSocketOrMissing(socket: string): Promise<void> {
+  const stats = await stat(socket).catch(() => undefined);
+  if (stats === undefined || stats.isSocket()) return;
+  const kind = stats.isDirectory() ? ' but a directory' : stats.isFile() ? ' but a regular file' : '';
+  throw new AgentUnreachableError(socket, `it is not a socket${kind}`);
 }
 
 /** The commands' lines for `deploy-agent --help`. */

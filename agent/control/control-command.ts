@@ -23,8 +23,9 @@ export const CONTROL_OPTIONS_HELP = `Options:
                   config, else /run/deploy-agent.sock)
   --config FILE   read control.socket from this agent config
                   (default /etc/deploy-agent/config.json, when it exists)
-  --json          print the agent's answer as one JSON object
-  --help          show this help
+  --json          print the agent's answer as one JSON object (a failure too:
+                  {"ok":false,"code","error"})
+  -h, --help      show this help
 
-Exit codes: 0 done, 1 refused (the reason is printed), 2 the agent could not be
-reached, 64 bad arguments.`;
+Exit codes: 0 done, 1 refused (the reason is printed), 2 bad arguments,
+3 the agent could not be reached.`;

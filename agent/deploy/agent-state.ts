@@ -25,11 +25,27 @@ export const agentStateSchema = z.object({
   /** A version that failed, with the desired.json tag it failed under: not retried until that changes. */
   failed: z.object({ version: z.string(), desiredEtag: z.string(), reason: z.string(), at: z.string() }).nullable(),
   lastDeploy: lastDeploySchema.nullable(),
+  /** Versions that went live on this instance, oldest first, each with when it last did (rollback and prune prefer these). */
+  wentLive: z.array(z.object({ version: z.string(), at: z.string() })).optional(),
   updatedAt: z.string(),
 });
 
 export type AgentState = z.infer<typeof agentStateSchema>;
 export type LastDeploy = z.infer<typeof lastDeploySchema>;
+
+/** How many went-live entries state.json keeps (the oldest go first). */
+export const WENT_LIVE_KEPT = 50;
+
+/** `state.wentLive` with `version` moved to the end (now). */
+export function withWentLive(state: AgentState, version: string, at: Date = new Date()): AgentState {
+  const others = (state.wentLive ?? []).filter((entry) => entry.version !== version);
+  return { ...state, wentLive: [...others, { version, at: at.toISOString() }].slice(-WENT_LIVE_KEPT) };
+}
+
+/** The versions that went live here, newest first. */
+export function wentLiveNewestFirst(state: AgentState): string[] {
+  return (state.wentLive ?? []).map((entry) => entry.version).reverse();
+}
 
 export function emptyState(): AgentState {
   return {

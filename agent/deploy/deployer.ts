@@ -8,7 +8,8 @@ import { verifyManifest } from '../release/verify-manifest';
 import type { DesiredState } from '../store/documents';
 import type { ReleaseStore, Versioned } from '../store/release-store';
 import type { ServiceTraffic } from '../traffic/service-traffic';
-import type { AgentState } from './agent-state';
+import type { Admission, DeployOutcome, RolloutGate } from '../rollout/rollout-gate';
+import { wentLiveNewestFirst, withWentLive, type AgentState } from './agent-state';
 import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
@@ -30,6 +31,8 @@ export interface DeployerDeps {
   readonly serviceOut?: { readonly traffic: ServiceTraffic; readonly slots: SlotGate };
   /** Fires when the agent stops: a service-out deploy stops waiting. */
   readonly signal?: AbortSignal;
+  /** Fleet rollouts (agent/rollout/): asked before a deploy whose turn it is, told how it ended. */
+  readonly rollout?: Pick<RolloutGate, 'admit' | 'settle'>;
 }
 
 /**
@@ -48,6 +51,8 @@ export class Deployer {
   private retry: RetryPlan | undefined;
   /** What the last try failed with, while it waits to be tried again (the status report's `retrying`). */
   private retryNote: RetryNote | undefined;
+  /** Why the rollout gate last said wait (logged once per change). */
+  private waitingFor: string | undefined;
 
   constructor(
     private readonly deps: DeployerDeps,
@@ -59,22 +64,45 @@ export class Deployer {
     return this.desiredSeen;
   }
 
-  /** A deploy of the desired version waiting to be tried again after a transient failure; undefined otherwise. */
+  /** A deploy waiting to be tried again after a transient failure (until desired.json changes); undefined otherwise. */
   get retrying(): RetryNote | undefined {
-    return this.retryNote?.version === this.desiredSeen ? this.retryNote : undefined;
+    return this.retryNote;
   }
 
   /** One pass: read desired.json and deploy it if it asks for something new. */
   async converge(): Promise<void> {
     const desired = await this.readDesired();
     if (!desired) return;
+    if (this.retry?.desiredEtag !== desired.etag) this.retryNote = undefined; // desired.json changed: not retried as such
     const version = desired.value.version;
     const { supervisor } = this.deps;
     if (version === this.state.current && supervisor.running) return;
     const failed = this.state.failed;
     if (failed && failed.version === version && failed.desiredEtag === desired.etag) return;
     if (!retryDue(this.retry, version, desired.etag, Date.now())) return;
-    await this.deploy(desired);
+    const admission = await this.admit(desired);
+    if (admission === undefined || admission.kind === 'wait') return;
+    if (admission.version === this.state.current && supervisor.running) return;
+    const outcome = await this.deploy(desired, admission.version);
+    await this.deps.rollout?.settle(desired, admission, outcome);
+  }
+
+  /** The rollout gate's answer (DESIGN §7); undefined when the store could not be asked (tried again next poll). */
+  private async admit(desired: Versioned<DesiredState>): Promise<Admission | undefined> {
+    const gate = this.deps.rollout;
+    if (!gate) return { kind: 'deploy', version: desired.value.version };
+    let admission: Admission;
+    try {
+      const failed = this.state.failed?.desiredEtag === desired.etag ? this.state.failed.version : null;
+      admission = await gate.admit(desired, { current: this.state.current, failedVersion: failed });
+    } catch (error) {
+      this.deps.log.warn({ version: desired.value.version, code: codeOf(error), err: describeError(error) }, 'cannot read the rollout records; asking again on the next poll');
+      return undefined;
+    }
+    const reason = admission.kind === 'wait' ? admission.reason : undefined;
+    if (reason !== undefined && reason !== this.waitingFor) this.deps.log.info({ version: desired.value.version, step: 'idle' }, `waiting: ${reason}`);
+    this.waitingFor = reason;
+    return admission;
   }
 
   private async readDesired(): Promise<Versioned<DesiredState> | undefined> {
@@ -99,10 +127,9 @@ export class Deployer {
     }
   }
 
-  private async deploy(desired: Versioned<DesiredState>): Promise<void> {
+  private async deploy(desired: Versioned<DesiredState>, version: string): Promise<DeployOutcome> {
     const { store, dirs, supervisor, log } = this.deps;
     const config = this.deps.config();
-    const version = desired.value.version;
     const startedAt = new Date();
     const previous = this.state.current;
     const dlog = log.child({ version, previous });
@@ -156,7 +183,7 @@ export class Deployer {
         await deployRolling(rolling, release, before);
       }
       const next: AgentState = {
-        ...this.state,
+        ...withWentLive(this.state, version),
         state: 'idle',
         target: null,
         previous: previous === version ? this.state.previous : previous,
@@ -173,8 +200,9 @@ export class Deployer {
       this.retry = undefined;
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
       await this.prune(config.keep);
+      return { ok: true };
     } catch (error) {
-      await this.fail(desired, error, startedAt, previous);
+      return this.fail(desired, version, error, startedAt, previous);
     }
   }
 
@@ -195,13 +223,15 @@ export class Deployer {
     if (check) await checkHealth(config.app.port, check.path, check.timeoutMs);
   }
 
-  private async fail(desired: Versioned<DesiredState>, error: unknown, startedAt: Date, previous: string | null): Promise<void> {
-    const version = desired.value.version;
+  private async fail(desired: Versioned<DesiredState>, version: string, error: unknown, startedAt: Date, previous: string | null): Promise<DeployOutcome> {
     const reason = describeError(error);
     const servingPrevious = this.deps.supervisor.version === previous && previous !== null;
     // 'rolled-back' only when new workers had started; a refused artifact changed nothing.
     const touchedWorkers = this.touchedWorkers;
-    if (!touchedWorkers && isTransientFailure(codeOf(error))) return this.failTransiently(desired, error);
+    if (!touchedWorkers && isTransientFailure(codeOf(error))) {
+      await this.failTransiently(desired, version, error);
+      return { ok: false, error: reason, counts: false };
+    }
     this.retry = undefined;
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     // A deploy cut short by the agent's stop is tried again after the restart.
@@ -225,6 +255,7 @@ export class Deployer {
       { step: this.step, version, code: codeOf(error), err: reason, serving },
       `deploy of ${version} failed; ${what}; not retried until desired.json changes`,
     );
+    return { ok: false, error: reason, counts: !interrupted };
   }
 
   /**
@@ -232,8 +263,7 @@ export class Deployer {
    * instance, nothing is remembered as failed, and the deploy is tried again
    * after a backoff (retry-backoff.ts).
    */
-  private async failTransiently(desired: Versioned<DesiredState>, error: unknown): Promise<void> {
-    const version = desired.value.version;
+  private async failTransiently(desired: Versioned<DesiredState>, version: string, error: unknown): Promise<void> {
     this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
     this.retryNote = retryNote(this.retry, codeOf(error), describeError(error));
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
@@ -248,7 +278,7 @@ export class Deployer {
   private async prune(keep: number): Promise<void> {
     const protect = new Set([this.state.current, this.state.previous].filter((v): v is string => v !== null));
     try {
-      const removed = await this.deps.dirs.prune(keep, protect);
+      const removed = await this.deps.dirs.prune(keep, protect, wentLiveNewestFirst(this.state));
       if (removed.length > 0) this.deps.log.info({ step: this.step, version: this.state.current, removed, keep }, `removed ${removed.length} old release(s)`);
     } catch (error) {
       this.deps.log.warn({ step: this.step, version: this.state.current, err: describeError(error) }, 'could not prune old releases');

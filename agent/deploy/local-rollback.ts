@@ -3,7 +3,7 @@ import type { Supervisor } from '../cluster/supervisor';
 import { DeployError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { ReleaseStore } from '../store/release-store';
-import type { AgentState } from './agent-state';
+import { wentLiveNewestFirst, withWentLive, type AgentState } from './agent-state';
 import type { ReleaseDirs } from './release-dirs';
 
 /** `lastDeploy.errorCode` of a release rolled back by a person on the instance. */
@@ -37,19 +37,8 @@ export interface LocalRollback {
 export async function rollBackLocally(state: AgentState, deps: LocalRollbackDeps): Promise<LocalRollback> {
   const { dirs, supervisor, log } = deps;
   const from = state.current;
-  const to = state.previous;
-  if (from === null || to === null) {
-    throw new DeployError('NO_PREVIOUS_RELEASE', `no previous release on this instance to roll back to (${from === null ? 'nothing has run yet' : `only ${from} has run here`})`);
-  }
-  if (!(await dirs.has(to))) {
-    throw new DeployError('NO_PREVIOUS_RELEASE', `the previous release ${to} is no longer in ${dirs.releases}; deploy the version you want instead (deployctl rollback <version>)`);
-  }
-  if (state.failed?.version === to) {
-    throw new DeployError(
-      'ROLLBACK_TO_FAILED',
-      `the previous release ${to} is the one that was rolled back (${state.failed.reason}); to run it again, change desired.json (deployctl push or deployctl rollback ${to})`,
-    );
-  }
+  if (from === null) throw new DeployError('NO_PREVIOUS_RELEASE', 'no previous release on this instance to roll back to (nothing has run yet)');
+  const to = await rollbackTarget(state, from, dirs);
   const desired = await readDesiredOrRefuse(deps, from);
   const remembered = desired && desired.value.version !== to ? desired.value.version : null;
   const failed = remembered && desired
@@ -70,7 +59,7 @@ export async function rollBackLocally(state: AgentState, deps: LocalRollbackDeps
   await dirs.switchCurrent(to);
   const durationMs = Date.now() - startedAt;
   const next: AgentState = {
-    ...state,
+    ...withWentLive(state, to),
     state: 'idle',
     target: null,
     current: to,
@@ -88,6 +77,37 @@ export async function rollBackLocally(state: AgentState, deps: LocalRollbackDeps
   await deps.save(next);
   log.info({ step: 'idle', version: to, from, durationMs }, `${to} is live again${remembered ? `; ${remembered} is not redeployed until desired.json changes` : ''}`);
   return { state: next, from, to, durationMs, remembered };
+}
+
+/**
+ * The newest release that went live here before `from`, is still on disk and
+ * is not the one just rolled back (state.json's `wentLive`). A state.json
+ * written before `wentLive` existed falls back to `previous`.
+ */
+async function rollbackTarget(state: AgentState, from: string, dirs: ReleaseDirs): Promise<string> {
+  const candidates = state.wentLive === undefined ? [state.previous].filter((v): v is string => v !== null) : wentLiveNewestFirst(state);
+  const skipped: string[] = [];
+  for (const version of candidates) {
+    if (version === from) continue;
+    if (state.failed?.version === version) {
+      skipped.push(`${version} (rolled back: ${state.failed.reason})`);
+      continue;
+    }
+    if (await dirs.has(version)) return version;
+    skipped.push(`${version} (no longer in ${dirs.releases})`);
+  }
+  if (skipped.length > 0 && state.failed !== null && skipped.length === 1 && skipped[0]?.startsWith(`${state.failed.version} `)) {
+    throw new DeployError(
+      'ROLLBACK_TO_FAILED',
+      `the previous release ${state.failed.version} is the one that was rolled back (${state.failed.reason}); to run it again, change desired.json (deployctl push or deployctl rollback ${state.failed.version})`,
+    );
+  }
+  if (skipped.length === 0) throw new DeployError('NO_PREVIOUS_RELEASE', `no previous release on this instance to roll back to (only ${from} has run here)`);
+  const why = skipped.length > 0 ? `; not: ${skipped.join(', ')}` : '';
+  throw new DeployError(
+    'NO_PREVIOUS_RELEASE',
+    `no release that went live on this instance before ${from} is on its disk to roll back to${why}; deploy the version you want instead (deployctl rollback <version>)`,
+  );
 }
 
 async function readDesiredOrRefuse(deps: LocalRollbackDeps, from: string) {

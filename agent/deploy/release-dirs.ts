@@ -79,15 +79,28 @@ export class ReleaseDirs {
     return removed;
   }
 
-  /** Keeps the `keep` newest releases and every protected one; returns what it removed. */
-  async prune(keep: number, protect: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * Keeps `keep` releases and every protected one; returns what it removed.
+   * Releases that went live here (`wentLive`, newest first) are kept before
+   * any that never did: never-live and failed releases go first, oldest first.
+   */
+  async prune(keep: number, protect: ReadonlySet<string>, wentLive: readonly string[] = []): Promise<string[]> {
     const entries: { version: string; mtimeMs: number }[] = [];
     for (const name of await readdir(this.releases)) {
       if (name.startsWith('.')) continue;
       const info = await lstat(path.join(this.releases, name));
       if (info.isDirectory()) entries.push({ version: name, mtimeMs: info.mtimeMs });
     }
-    entries.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    const liveRank = new Map(wentLive.map((version, rank) => [version, rank]));
+    // Most worth keeping first: went live (the latest first), then never live (the newest first).
+    entries.sort((a, b) => {
+      const ra = liveRank.get(a.version);
+      const rb = liveRank.get(b.version);
+      if (ra !== undefined && rb !== undefined) return ra - rb;
+      if (ra !== undefined) return -1;
+      if (rb !== undefined) return 1;
+      return b.mtimeMs - a.mtimeMs;
+    });
     const removable = entries.filter((e) => !protect.has(e.version));
     const room = Math.max(0, keep - (entries.length - removable.length));
     const doomed = removable.slice(room);

@@ -1,54 +1,74 @@
+import { systemClock, type Clock, type Timer } from '../clock';
 import { DeployError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { ReleaseStore } from '../store/release-store';
 import type { InstanceReport } from './instance-report';
 
+/** After a failed write the report is tried again this soon, or at the heartbeat if that comes first. */
+export const FAILED_WRITE_RETRY_MS = 30_000;
+
 export interface StatusReporterDeps {
   readonly store: Pick<ReleaseStore, 'url' | 'writeInstanceStatus'>;
   /** The report as of now; called right before each write, so a write carries the latest state. */
   readonly snapshot: () => InstanceReport;
-  /** A report is written at least this often, even when nothing changes (config `heartbeatMs`). */
+  /**
+   * With no change, the report is rewritten this long after the last write
+   * (config `heartbeatMs`): how `deployctl status` tells a live agent from a gone one.
+   */
   readonly heartbeatMs: number;
   readonly log: Logger;
   /** How long `stop` waits for its final report. @default 5000 */
   readonly finalReportTimeoutMs?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 /**
- * Writes this instance's report (instances/<id>.json) whenever asked (every
- * change of deploy step, worker events) and as a heartbeat. Never two writes
- * at once: requests made during a write are folded into ONE more write after
- * it. A failed write is logged once per change of problem and never stops the
- * agent; the next request or heartbeat tries again.
+ * Writes this instance's report (instances/<id>.json) when what it says
+ * changes, and as a heartbeat when nothing has for `heartbeatMs`: an idle
+ * instance costs one PUT per heartbeat, a deploy one per step. `report()` is
+ * cheap to call on every event: a snapshot equal to the last one written is not
+ * written again. Never two writes at once: requests made during a write are
+ * folded into ONE more write after it. A failed write is logged once per
+ * change of problem and never stops the agent; it is tried again on the next
+ * change or after FAILED_WRITE_RETRY_MS (or the heartbeat, if sooner).
  */
 export class StatusReporter {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private timer: Timer | undefined;
   private writing: Promise<void> | undefined;
   private pending = false;
+  /** The pending write is due even if nothing changed (heartbeat, first and final report). */
+  private forced = false;
+  /** What the last successful write said (without its timestamp). */
+  private lastWritten: string | undefined;
   private problem: string | undefined;
+  private started = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly deps: StatusReporterDeps) {}
-
-  /** Writes a first report and starts the heartbeat (an unref'd timer: it never keeps the process up). */
-  start(): void {
-    if (this.timer || this.stopping) return;
-    this.timer = setInterval(() => this.report(), this.deps.heartbeatMs);
-    this.timer.unref();
-    this.report();
+  constructor(private readonly deps: StatusReporterDeps) {
+    this.clock = deps.clock ?? systemClock;
   }
 
-  /** Asks for a report of the current state; returns at once. Ignored after `stop`. */
+  /** Writes a first report; the heartbeat runs from there. */
+  start(): void {
+    if (this.started || this.stopping) return;
+    this.started = true;
+    this.request(true);
+  }
+
+  /** Asks for a report of the current state; returns at once. Written only if the state changed. Ignored after `stop`. */
   report(): void {
-    if (this.stopping) return;
-    this.request();
+    if (this.stopping || !this.started) return;
+    this.request(false);
   }
 
   /** Stops the heartbeat and writes a final report (waiting for it at most finalReportTimeoutMs). Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      clearInterval(this.timer);
-      const final = this.request();
+      this.timer?.clear();
+      this.timer = undefined;
+      const final = this.request(true);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.deps.finalReportTimeoutMs ?? 5_000);
@@ -65,8 +85,9 @@ export class StatusReporter {
     while (this.writing) await this.writing;
   }
 
-  private request(): Promise<void> {
+  private request(force: boolean): Promise<void> {
     this.pending = true;
+    this.forced ||= force;
     this.writing ??= this.drain();
     return this.writing;
   }
@@ -74,18 +95,41 @@ export class StatusReporter {
   private async drain(): Promise<void> {
     while (this.pending) {
       this.pending = false;
-      await this.writeOnce();
+      const force = this.forced;
+      this.forced = false;
+      await this.writeIfDue(force);
     }
     // Cleared in the same tick as the last check of `pending`: no request can fall in between.
     this.writing = undefined;
   }
 
-  private async writeOnce(): Promise<void> {
+  private async writeIfDue(force: boolean): Promise<void> {
+    const report = this.deps.snapshot();
+    const said = JSON.stringify(report);
+    if (!force && said === this.lastWritten) return;
+    const ok = await this.write(report);
+    if (ok) this.lastWritten = said;
+    this.schedule(ok ? this.deps.heartbeatMs : Math.min(this.deps.heartbeatMs, FAILED_WRITE_RETRY_MS));
+  }
+
+  /** The next heartbeat (or retry), counted from this write. */
+  private schedule(ms: number): void {
+    this.timer?.clear();
+    this.timer = undefined;
+    if (this.stopping) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (!this.stopping) this.request(true);
+    }, ms);
+  }
+
+  private async write(report: InstanceReport): Promise<boolean> {
     const { store, log } = this.deps;
     try {
-      await store.writeInstanceStatus({ ...this.deps.snapshot(), updatedAt: new Date().toISOString() });
+      await store.writeInstanceStatus({ ...report, updatedAt: new Date(this.clock.now()).toISOString() });
       if (this.problem !== undefined) log.info({ store: store.url }, 'status reports are written again');
       this.problem = undefined;
+      return true;
     } catch (error) {
       const problem = describeError(error);
       if (problem !== this.problem) {
@@ -93,6 +137,7 @@ export class StatusReporter {
         log.warn({ store: store.url, code, err: problem }, 'cannot write the status report; the agent carries on and tries again');
       }
       this.problem = problem;
+      return false;
     }
   }
 }

@@ -21,15 +21,48 @@ export const manifestSchema = z.object({
 
 export const strategySchema = z.enum(['rolling', 'service-out']);
 
+/**
+ * desired.json's `rollout` (DESIGN §7): how the fleet takes the version. The
+ * CLI resolves percentages against the live fleet when it writes it; agents
+ * use only the counts. `batchSize` null means no limit (`--batch 100%`).
+ */
+export const rolloutPolicySchema = z.object({
+  /** Unique per push or rollback: the records live under rollouts/<id>/. */
+  id: z.string().regex(VERSION_PATTERN, 'letters, digits, . _ -'),
+  canary: z.number().int().nonnegative(),
+  /** As given: "2" or "25%". */
+  batch: z.string().min(1),
+  batchSize: z.number().int().positive().nullable(),
+  bakeMs: z.number().int().nonnegative(),
+  /** As given: "1" or "10%". */
+  maxFailures: z.string().min(1),
+  maxFailuresCount: z.number().int().positive(),
+  deadlineMs: z.number().int().positive(),
+  /** false with --no-revert. */
+  revert: z.boolean(),
+  startedAt: z.string().datetime({ offset: true }),
+  /** Who pushed it (the manifest's createdBy style). */
+  by: z.string().optional(),
+});
+
 export const desiredSchema = z.object({
   version,
   strategy: strategySchema,
   updatedAt: z.string().datetime({ offset: true }),
   previous: version.optional(),
+  /** The rollout policy of this version (absent: every instance at once, as before rollouts existed). */
+  rollout: rolloutPolicySchema.optional(),
+  /** The last version that went live on the fleet: what a new instance starts on while the rollout is unproven, and where a revert goes. */
+  lastGood: version.optional(),
+  /** After a revert: the version reverted from, why, and its rollout id. */
+  revertedFrom: version.optional(),
+  revertReason: z.string().optional(),
+  revertedRollout: z.string().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type DesiredState = z.infer<typeof desiredSchema>;
+export type RolloutPolicy = z.infer<typeof rolloutPolicySchema>;
 export type Strategy = z.infer<typeof strategySchema>;
 
 /** Parses a store document; a bad one is a DeployError naming the document and the field. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import {
   type InstanceStatus,
   type Manifest,
 } from './documents';
+import { LocalConditionalDocs, localTagOf } from './local-conditional-docs';
 import { LocalSlots } from './local-slots';
 import type { ReleaseStore, Versioned } from './release-store';
 import { assertValidVersion } from './version-name';
@@ -31,35 +31,35 @@ import { assertValidVersion } from './version-name';
 export class LocalStore implements ReleaseStore {
   /** Service-out slots under locks/ (local-slots.ts). */
   readonly slots: LocalSlots;
+  /** Compare-and-swap documents (local-conditional-docs.ts). */
+  readonly docs: LocalConditionalDocs;
 
   constructor(
     readonly root: string,
     readonly url: string = root,
   ) {
     this.slots = new LocalSlots(root, url);
+    this.docs = new LocalConditionalDocs(root, url);
   }
-
-
-
-
 
   async readDesired(): Promise<Versioned<DesiredState> | undefined> {
     const text = await this.readText('desired.json');
     if (text === undefined) return undefined;
     const value = parseDocument(desiredSchema, text, `desired.json in ${this.url}`);
-    return { value, etag: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+    return { value, etag: localTagOf(text) };
   }
 
   async writeDesired(desired: DesiredState, options: { readonly ifMatch?: string } = {}): Promise<void> {
     await mkdir(this.root, { recursive: true });
+    const text = `${JSON.stringify(desired, null, 2)}\n`;
     if (options.ifMatch !== undefined) {
-      // Best effort on a plain directory: compare, then rename (S3 does this atomically).
-      const now = await this.readDesired().catch(() => undefined);
-      if (now?.etag !== options.ifMatch) {
+      // A compare-and-swap under a claim file: of racing writers with one tag, one wins.
+      if ((await this.docs.replace('desired.json', options.ifMatch, text)) === undefined) {
         throw new DeployError('STORE_CONFLICT', `desired.json in ${this.url} changed since it was read (another push or rollback?); run the command again`);
       }
+      return;
     }
-    await writeFileAtomic(this.file('desired.json'), `${JSON.stringify(desired, null, 2)}\n`);
+    await writeFileAtomic(this.file('desired.json'), text);
   }
 
   async readManifest(version: string): Promise<Manifest | undefined> {

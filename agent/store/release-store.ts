@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DesiredState, InstanceStatus, Manifest } from './documents';
+import type { ConditionalDocs } from './conditional-docs';
 import type { SlotStore } from './slot-store';
 
 /** A document read from the store, with the tag that changes whenever it does. */
@@ -19,6 +20,8 @@ export interface ReleaseStore {
   readonly url: string;
   /** Service-out slots under locks/ (slot-store.ts). */
   readonly slots: SlotStore;
+  /** Compare-and-swap documents: rollouts/, live/, history/ (conditional-docs.ts, DESIGN §7). */
+  readonly docs: ConditionalDocs;
 
   /** desired.json, or undefined when nothing was pushed yet. Throws STORE_DOCUMENT_INVALID on a bad document. */
   readDesired(): Promise<Versioned<DesiredState> | undefined>;

@@ -25,6 +25,7 @@ import type { ReleaseStore, Versioned } from './release-store';
 import { createS3Client } from './s3-client';
 import { isConditionalConflict, isMissingKey, isNotModified, isPreconditionFailed, storeUnavailable } from './s3-errors';
 import type { S3Options } from './s3-options';
+import { S3ConditionalDocs } from './s3-conditional-docs';
 import { S3Slots } from './s3-slots';
 import { assertValidVersion } from './version-name';
 
@@ -52,6 +53,8 @@ export class S3Store implements ReleaseStore {
   private lastDesired: Versioned<DesiredState> | undefined;
   /** Service-out slots under locks/ (s3-slots.ts). */
   readonly slots: S3Slots;
+  /** Compare-and-swap documents (s3-conditional-docs.ts). */
+  readonly docs: S3ConditionalDocs;
 
   constructor(
     readonly bucket: string,
@@ -61,12 +64,10 @@ export class S3Store implements ReleaseStore {
     readonly url: string = `s3://${bucket}/${prefix}`,
   ) {
     this.client = createS3Client(options);
-    this.slots = new S3Slots({ client: this.client, bucket, url, fullKey: (storeKey) => this.key(storeKey) });
+    const target = { client: this.client, bucket, url, fullKey: (storeKey: string) => this.key(storeKey) };
+    this.slots = new S3Slots(target);
+    this.docs = new S3ConditionalDocs(target);
   }
-
-
-
-
 
   async readDesired(): Promise<Versioned<DesiredState> | undefined> {
     const key = this.key('desired.json');

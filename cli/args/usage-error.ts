@@ -1,9 +1,13 @@
 import { DeployError } from '../../agent/errors';
 
-/** Bad command-line arguments: the CLI exits 2 instead of 1. */
+/**
+ * Bad command-line arguments: the CLI exits 2 instead of 1. The code is
+ * `USAGE` unless a more precise one applies (`STORE_URL_INVALID`: a store URL
+ * is an argument too).
+ */
 export class UsageError extends DeployError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('USAGE', message, options);
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'USAGE', message, options);
   }
 
   override get name(): string {

@@ -1,4 +1,5 @@
 import { DeployError } from '../../agent/errors';
+import { listLive } from '../../agent/rollout/rollout-records';
 import type { Manifest } from '../../agent/store/documents';
 import type { Command } from '../run/command';
 import { formatBytes } from '../output/format-bytes';
@@ -10,8 +11,9 @@ import { EXIT_OK, UsageError } from '../args/usage-error';
 export const PRUNE_HELP = `Usage: deployctl prune --keep N [options]
 
 Removes old releases from the store (the manifest first, then the artifact),
-keeping the N newest by creation time, and never the desired version, the
-previous version, or any version an instance reports running (stale reports
+keeping the N newest by creation time that went live on the fleet (releases
+that never went live go first), and never the desired version, the previous
+version, lastGood, or any version an instance reports running (stale reports
 included: that instance may come back and serve it).
 
 Options:
@@ -35,7 +37,7 @@ const OPTIONS = {
 
 export const pruneCommand: Command = {
   name: 'prune',
-  synopsis: 'remove old releases from the store (--keep N; never desired, previous or running)',
+  synopsis: 'remove old releases from the store (--keep N; never-live ones first; never desired, previous or running)',
   help: PRUNE_HELP,
   run: async (args, io) => {
     const { values, positionals } = parseFlags('prune', args, OPTIONS);
@@ -44,8 +46,10 @@ export const pruneCommand: Command = {
     const dryRun = values['dry-run'] === true;
     const json = values.json === true;
     const store = await openCliStore(values.store, io);
-    const [manifests, desired, statuses] = await Promise.all([store.listManifests(), store.readDesired(), store.listInstanceStatuses()]);
-    const plan = planPrune({ manifests, keep, desired: desired?.value, statuses });
+    const [manifests, desired, statuses, live] = await Promise.all([store.listManifests(), store.readDesired(), store.listInstanceStatuses(), listLive(store.docs)]);
+    // Before any went-live record (agents older than rollouts) every release counts alike.
+    const wentLive = live.length === 0 ? undefined : new Set(live.map((r) => r.version));
+    const plan = planPrune({ manifests, keep, desired: desired?.value, statuses, ...(wentLive ? { wentLive } : {}) });
     if (!dryRun && plan.remove.length > 0) {
       // A rollback to one of them between the plan and the deletes would leave the fleet without its release.
       const again = await store.readDesired();

@@ -14,8 +14,11 @@ import { assertVersionFree, publishRelease } from '../publish/publish-release';
 import { readSigningKey, signManifest } from '../publish/sign-manifest';
 import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
-import { liveLine, prepareWait } from '../fleet/wait-for-rollout';
-import { parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
+import { liveLine } from '../fleet/wait-for-rollout';
+import { parseRolloutFlags, ROLLOUT_FLAGS, type RolloutRequest } from '../fleet/rollout-flags';
+import { policyFor, prepareRolloutWait } from '../fleet/rollout-wait';
+import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
+import { describePolicy } from '../output/policy-text';
 
 export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
 
@@ -38,10 +41,18 @@ Options:
   --sign-key FILE      sign the manifest with this ed25519 private key (PEM, from
                        'deployctl keygen'); agents with trustedKeys deploy only
                        releases signed by one of their keys
+  --canary N           only N instances take it until all N are live and baked
+  --batch N|P%         at most N (or P% of the live fleet) deploy at once (default 100%)
+  --bake DUR           canaries stay healthy this long before the rest start (default 0)
+  --max-failures N|P%  once this many instances failed it, none starts it and the
+                       fleet is reverted to lastGood (default 1)
+  --deadline DUR       no instance live within this: the rollout failed (default 30m)
+  --no-revert          stop at the failure budget, but leave desired.json as is
   --wait               then wait until every live instance runs it: idle, all
-                       workers ready; fail as soon as an instance fails it
+                       workers ready; fail as soon as an instance fails it (with a
+                       rollout policy: follow it, print each stage, fail on a revert)
   --timeout DUR        stop waiting after this (default 10m); 90s, 10m, 1h or ms
-  --stale-after DUR    instances whose report is older do not count (default 90s)
+  --stale-after DUR    instances whose report is older do not count (default ${DEFAULT_STALE_AFTER_TEXT})
   --json               print one JSON object on stdout instead of text
   -h, --help           show this help
 
@@ -52,6 +63,8 @@ Environment:
 
 desired.json is flipped only if nobody changed it during the push; if someone
 did, the release stays stored and 'deployctl rollback <version>' makes it desired.
+Without any of the rollout flags every instance takes the version at once and a
+failure is not reverted (as before rollouts existed).
 
 Exit status: 0 on success (with --wait: once the fleet runs the version), 1 on
 failure (with --wait: an instance failed it, or the timeout passed), 2 on bad
@@ -66,6 +79,7 @@ const OPTIONS = {
   entry: { type: 'string' },
   'sign-key': { type: 'string' },
   json: { type: 'boolean' },
+  ...ROLLOUT_FLAGS,
   ...WAIT_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -79,6 +93,7 @@ interface PushArgs {
   readonly signKey: string | undefined;
   readonly json: boolean;
   readonly wait: WaitOptions | undefined;
+  readonly rollout: RolloutRequest | undefined;
 }
 
 export const pushCommand: Command = {
@@ -95,13 +110,16 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   // A bad key is refused before anything is read or uploaded.
   const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
   const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
-  const store = await openCliStore(args.store, io);
+  let newStoreDir: string | undefined;
+  const store = await openCliStore(args.store, io, { missingDir: 'create', onNewStore: (dir) => (newStoreDir = dir) });
   await assertVersionFree(store, args.version);
   const sourcePath = path.resolve(io.cwd, args.source.path);
   const artifact: ArtifactSource =
     args.source.kind === 'dir' ? await appDirSource(sourcePath, args.entry) : await archiveFileSource(sourcePath, args.entry);
 
-  const waitFor = args.wait ? await prepareWait(store, args.wait, io.stderr) : undefined;
+  const by = createdBy(io.env);
+  const waitFor = args.wait ? await prepareRolloutWait(store, args.wait, io.stderr, by) : undefined;
+  const rollout = (await policyFor(store, args.rollout, by))?.(args.version);
   const progress = createPushProgress(io);
   let result;
   try {
@@ -110,8 +128,9 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
       {
         version: args.version,
         strategy: args.strategy,
-        createdBy: createdBy(io.env),
+        createdBy: by,
         artifact,
+        ...(rollout ? { rollout } : {}),
         ...(signingKey ? { sign: (manifest: Manifest) => signManifest(manifest, signingKey) } : {}),
       },
       progress,
@@ -121,11 +140,13 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   }
   const { manifest, previous } = result;
   if (!args.json) {
+    if (newStoreDir !== undefined) io.stdout.write(`created a new store in ${newStoreDir}\n`);
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
     if (manifest.keyId !== undefined) io.stdout.write(`signed with key ${manifest.keyId}\n`);
     io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);
+    if (rollout) io.stdout.write(`rollout ${rollout.id}: ${describePolicy(rollout)}\n`);
   }
-  const instances = await waitFor?.(manifest.version);
+  const instances = await waitFor?.(manifest.version, rollout);
   if (args.json) {
     const summary = {
       ok: true,
@@ -134,6 +155,8 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
       size: manifest.size,
       ...(manifest.keyId === undefined ? {} : { keyId: manifest.keyId }),
       previous: previous ?? null,
+      ...(result.lastGood === undefined ? {} : { lastGood: result.lastGood }),
+      ...(rollout ? { rollout } : {}),
       ...(instances ? { instances: instances.map((i) => i.instanceId) } : {}),
     };
     io.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -172,6 +195,7 @@ function parsePushArgs(args: string[]): PushArgs {
     signKey: values['sign-key'],
     json: values.json === true,
     wait: parseWaitFlags('push', values),
+    rollout: parseRolloutFlags(values),
   };
 }
 

@@ -8,7 +8,9 @@ import { parseFlags } from '../args/parse-flags';
 import { statusJson, statusText } from '../output/status-view';
 import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
-import { parseStaleAfter } from '../fleet/wait-options';
+import { DEFAULT_STALE_AFTER_TEXT, parseStaleAfter } from '../fleet/wait-options';
+import { formatDuration } from '../args/duration';
+import { agentDefaults } from '../../agent/config/defaults';
 
 export const STATUS_HELP = `Usage: deployctl status [options]
 
@@ -16,8 +18,9 @@ Shows what desired.json asks for (version, strategy, when, previous) and what
 every instance last reported (instances/<id>.json): the version it runs, the
 desired version it last saw, its deploy step, workers ready/total, its last
 deploy (with the error, shortened) and how old the report is. Agents report on
-every step and every heartbeatMs (30s by default); a report older than
---stale-after is marked stale: its agent is gone or cannot reach the store.
+every change, and every heartbeatMs (${formatDuration(agentDefaults.heartbeatMs)} by default) while nothing
+changes; a report older than --stale-after is marked stale: its agent is gone
+or cannot reach the store.
 
 Options:
   --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
@@ -25,7 +28,7 @@ Options:
   --watch              refresh every 2s until Ctrl-C (in place on a terminal)
   --json               print {"desired": ..., "instances": [...]} on stdout, each
                        report with "ageMs" and "stale" (one line per refresh with --watch)
-  --stale-after DUR    reports older than this are stale (default 90s, 3 x the
+  --stale-after DUR    reports older than this are stale (default ${DEFAULT_STALE_AFTER_TEXT}, 3 x the
                        default heartbeat); 90s, 10m, 1h or milliseconds
   -h, --help           show this help
 

@@ -1,9 +1,14 @@
+import { agentDefaults } from '../../agent/config/defaults';
 import { STOPPED_STATE } from '../../agent/status/instance-report';
 import type { DesiredState, InstanceStatus } from '../../agent/store/documents';
 import type { ReleaseStore, Versioned } from '../../agent/store/release-store';
 
-/** A report older than this is stale: 3 × the agent's default heartbeat (30 s). */
-export const DEFAULT_STALE_AFTER_MS = 90_000;
+/**
+ * A report older than this is stale: 3 × the agent's default heartbeat (5 min),
+ * so an idle agent that is up is never shown stale, even when two heartbeats in
+ * a row fail to reach the store.
+ */
+export const DEFAULT_STALE_AFTER_MS = 3 * agentDefaults.heartbeatMs;
 
 /** One instance's report, with how old it is and whether its agent still counts. */
 export interface InstanceView extends InstanceStatus {

@@ -1,5 +1,5 @@
 import { DEFAULT_STALE_AFTER_MS } from './fleet';
-import { parseDuration } from '../args/duration';
+import { formatDuration, parseDuration } from '../args/duration';
 import { UsageError } from '../args/usage-error';
 
 /** The flags of the commands that flip desired.json and can wait for the fleet (push, rollback). */
@@ -17,7 +17,10 @@ export interface WaitOptions {
   readonly staleAfterMs: number;
 }
 
-/** `--wait [--timeout 10m] [--stale-after 90s]`; undefined without --wait (the other two need it). */
+/** The default of `--stale-after` as the help texts show it (`15m`). */
+export const DEFAULT_STALE_AFTER_TEXT = formatDuration(DEFAULT_STALE_AFTER_MS);
+
+/** `--wait [--timeout 10m] [--stale-after 15m]`; undefined without --wait (the other two need it). */
 export function parseWaitFlags(command: string, values: { wait?: boolean; timeout?: string; 'stale-after'?: string }): WaitOptions | undefined {
   if (values.wait !== true) {
     const stray = values.timeout !== undefined ? '--timeout' : values['stale-after'] !== undefined ? '--stale-after' : undefined;
@@ -30,7 +33,7 @@ export function parseWaitFlags(command: string, values: { wait?: boolean; timeou
   };
 }
 
-/** `--stale-after`: reports older than this do not count (default 90s, 3 × the default heartbeat). */
+/** `--stale-after`: reports older than this do not count (default 15m, 3 × the default heartbeat). */
 export function parseStaleAfter(text: string | undefined): number {
   return text === undefined ? DEFAULT_STALE_AFTER_MS : parseDuration(text, '--stale-after');
 }

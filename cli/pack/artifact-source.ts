@@ -13,7 +13,7 @@ import { walkTree } from './tree-walk';
 export interface ArtifactSource {
   /** For progress and messages: the app dir or the file. */
   readonly label: string;
-  /** The manifest's `entry`; undefined for a --file push without --entry (the agent's default applies). */
+  /** The manifest's `entry`: --entry, else package.json's "main", else server.js (a --dir and a --file alike). */
   readonly entry: string | undefined;
   /** Files and bytes to pack (a dir), for the packing progress. */
   readonly packTotal: PackProgress | undefined;
@@ -42,14 +42,14 @@ export async function appDirSource(dir: string, entryFlag: string | undefined): 
   };
 }
 
-/** A ready-made .tar.gz: gzip magic bytes, a readable tar, and the --entry file in it when named. */
+/** A ready-made .tar.gz: gzip magic bytes, a readable tar, and its entry file in it, found as for a dir. */
 export async function archiveFileSource(file: string, entryFlag: string | undefined): Promise<ArtifactSource> {
   const absolute = path.resolve(file);
   const size = await assertGzipFile(absolute);
-  await checkArchive(absolute, entryFlag);
+  const { entry } = await checkArchive(absolute, entryFlag);
   return {
     label: absolute,
-    entry: entryFlag === undefined ? undefined : path.posix.normalize(entryFlag),
+    entry,
     packTotal: undefined,
     uploadBytes: size,
     open: () => createReadStream(absolute),

@@ -32,7 +32,7 @@ export async function resolveEntry(listing: TreeListing, entryFlag: string | und
   );
 }
 
-function normalizeEntry(raw: string, source: string): string {
+export function normalizeEntry(raw: string, source: string): string {
   const entry = path.posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
   if (entry === '' || entry === '.' || path.posix.isAbsolute(entry) || entry === '..' || entry.startsWith('../')) {
     throw new DeployError('ENTRY_INVALID', `${source} ${JSON.stringify(raw)} must be a file path inside the app dir`);

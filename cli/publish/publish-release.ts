@@ -1,13 +1,15 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeployError, describeError } from '../../agent/errors';
-import { artifactKey, manifestKey, type Manifest, type Strategy } from '../../agent/store/documents';
+import { appendHistory } from '../../agent/rollout/history';
+import { artifactKey, manifestKey, type Manifest, type RolloutPolicy, type Strategy } from '../../agent/store/documents';
 import type { ReleaseStore } from '../../agent/store/release-store';
 import type { ArtifactSource } from '../pack/artifact-source';
 import { desiredNow, isStoreConflict } from './desired-conflict';
 import { isOwnArtifact, putManifestOnce, writeDesiredOnce } from './own-write';
 import { HashingStream } from '../../agent/fs/hashing-stream';
 import type { PushProgress } from '../output/push-progress';
+import { lastGoodAfter } from './last-good';
 
 export interface PublishRequest {
   readonly version: string;
@@ -16,6 +18,8 @@ export interface PublishRequest {
   readonly artifact: ArtifactSource;
   /** Signs the manifest before it is written (push --sign-key); unsigned without it. */
   readonly sign?: (manifest: Manifest) => Manifest;
+  /** The rollout policy (push --canary/--batch/…); without it every instance takes the version at once. */
+  readonly rollout?: RolloutPolicy;
   readonly now?: () => Date;
 }
 
@@ -23,6 +27,8 @@ export interface PublishResult {
   readonly manifest: Manifest;
   /** The version desired.json pointed at before, if any. */
   readonly previous: string | undefined;
+  /** The last version that went live on the fleet (desired.json's lastGood). */
+  readonly lastGood: string | undefined;
 }
 
 /** Refuses a version the store already holds (versions are immutable, DESIGN §1). */
@@ -76,17 +82,24 @@ export async function publishRelease(store: ReleaseStore, request: PublishReques
   try {
     const current = await store.readDesired();
     const previous = current?.value.version;
+    const lastGood = await lastGoodAfter(store, current?.value);
+    const at = (request.now?.() ?? new Date()).toISOString();
     await writeDesiredOnce(
       store,
       {
         version,
         strategy: request.strategy,
-        updatedAt: (request.now?.() ?? new Date()).toISOString(),
+        updatedAt: at,
         ...(previous === undefined ? {} : { previous }),
+        ...(request.rollout ? { rollout: request.rollout } : {}),
+        ...(lastGood === undefined ? {} : { lastGood }),
       },
       current === undefined ? {} : { ifMatch: current.etag },
     );
-    return { manifest, previous };
+    await appendHistory(store.docs, { kind: 'push', version, from: previous ?? null, by: request.createdBy, at, ...(request.rollout ? { rollout: request.rollout } : {}) }).catch(
+      () => undefined, // the push stands without its history line
+    );
+    return { manifest, previous, lastGood };
   } catch (error) {
     if (isStoreConflict(error)) {
       throw new DeployError(

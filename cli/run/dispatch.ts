@@ -1,18 +1,24 @@
 import { describeError } from '../../agent/errors';
+import { versionLine } from '../../agent/package-version';
 import type { CliIo } from './cli-io';
 import type { Command } from './command';
+import { printJsonFailure } from './json-failure';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../args/usage-error';
 
 /**
  * Routes `deployctl <command> [args]` through the command table, answers
- * `--help` / `help <command>`, and turns a thrown error into ONE line on
- * stderr (`deployctl: <reason>`, the stack too when DEPLOYCTL_DEBUG=1) and an
- * exit code: 2 for bad arguments, 1 for any other failure. Never throws.
+ * `--help` / `-h` / `help <command>` and `--version`, and turns a thrown error
+ * into ONE line on stderr (`deployctl: <reason>`, the stack too when
+ * DEPLOYCTL_DEBUG=1) and an exit code: 2 for bad arguments (a bad store URL
+ * included), 1 for any other failure. With `--json` among the arguments a
+ * failure, bad arguments included, is also `{"ok":false,"code","error"}` on
+ * stdout. Never throws.
  */
 export async function dispatch(commands: readonly Command[], argv: readonly string[], io: CliIo): Promise<number> {
   try {
     return await route(commands, argv, io);
   } catch (error) {
+    if (asksFor(argv, '--json')) printJsonFailure(error, io.stdout);
     return reportError(error, io);
   }
 }
@@ -22,6 +28,10 @@ async function route(commands: readonly Command[], argv: readonly string[], io: 
   if (first === undefined) {
     io.stderr.write(`${generalHelp(commands)}\n`);
     return EXIT_USAGE;
+  }
+  if (first === '--version' && rest.length === 0) {
+    io.stdout.write(`${versionLine('deployctl')}\n`);
+    return EXIT_OK;
   }
   if (first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
     io.stdout.write(`${generalHelp(commands)}\n`);
@@ -35,7 +45,7 @@ async function route(commands: readonly Command[], argv: readonly string[], io: 
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first}: options go after the command (see 'deployctl --help')`);
   const command = findCommand(commands, first);
-  if (asksForHelp(rest)) {
+  if (asksFor(rest, '--help') || asksFor(rest, '-h')) {
     io.stdout.write(`${command.help}\n`);
     return EXIT_OK;
   }
@@ -48,11 +58,11 @@ function findCommand(commands: readonly Command[], name: string): Command {
   return command;
 }
 
-/** `--help` or `-h` before any `--` (after it they are positional). */
-function asksForHelp(args: readonly string[]): boolean {
+/** `flag` before any `--` (after it everything is positional). */
+function asksFor(args: readonly string[], flag: string): boolean {
   for (const arg of args) {
     if (arg === '--') return false;
-    if (arg === '--help' || arg === '-h') return true;
+    if (arg === flag) return true;
   }
   return false;
 }
@@ -69,7 +79,9 @@ function generalHelp(commands: readonly Command[]): string {
     'Commands:',
     ...lines,
     '',
+    'Options: -h, --help  show this help; --version  print the version',
     "Run 'deployctl help <command>' or 'deployctl <command> --help' for its options.",
+    'Exit status: 0 success, 1 failure, 2 bad arguments.',
   ].join('\n');
 }
 

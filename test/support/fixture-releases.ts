@@ -20,8 +20,8 @@ export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
   readonly bootMs?: number;
   readonly requestMs?: number;
-  /** Crash on boot only where PORT is this (one instance of a fleet). */
-  readonly crashOnPort?: number;
+  /** Crash on boot only where PORT is this (one instance of a fleet), or one of these. */
+  readonly crashOnPort?: number | readonly number[];
   /** GET /health answers 503 until this file exists. */
   readonly healthGate?: string;
   /** admin-port-first, wrong-port: the other port the app listens on. */

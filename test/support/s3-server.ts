@@ -17,7 +17,8 @@ export type { Stall } from './s3-stalls';
  *   key is missing. Writes to one key are serialised around the check, so two
  *   racing conditional writes cannot both win. (Conditional GETs with
  *   `If-None-Match: <etag>` → 304 are fauxqs's own.)
- * - a log of every request (operation, key, conditional headers, status);
+ * - a log of every request (operation, key, conditional headers, status, when),
+ *   which `countRequests` (s3-request-counts.ts) sums per operation and key prefix;
  * - `failNext(n, status)`: the next n requests get a 500/503 S3 error;
  * - `stop()` / `start()`: an outage and a recovery on the same port, objects kept.
  * - `stall(match)`: holds the next matching request (before its answer, or
@@ -65,6 +66,8 @@ export interface SeenRequest {
   readonly bytes: number | undefined;
   /** The answer's HTTP status; 0 until answered. */
   status: number;
+  /** When the request arrived (Date.now()). */
+  readonly at: number;
 }
 
 /** The little of fastify (as fauxqs builds it) that this module uses. */
@@ -114,7 +117,7 @@ export async function startS3Server(): Promise<S3Server> {
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers[INTERNAL] !== undefined) return;
     const conditions = { ifMatch: header(request, 'if-match'), ifNoneMatch: header(request, 'if-none-match') };
-    const entry: SeenRequest = { ...classify(request), ...conditions, bytes: lengthOf(request), status: 0 };
+    const entry: SeenRequest = { ...classify(request), ...conditions, bytes: lengthOf(request), status: 0, at: Date.now() };
     requests.push(entry);
     seen.set(request.raw, entry);
     reply.raw.once('close', () => {

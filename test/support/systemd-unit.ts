@@ -1,7 +1,3 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { runCommand } from './run-command';
-
 /**
  * A systemd unit file read into sections of `key → values` (a key may repeat;
  * an empty assignment resets the list, as systemd does). Comments and blank
@@ -51,22 +47,10 @@ export function timeSpanMs(span: string): number {
 }
 
 /**
- * `systemd-analyze verify` of a unit (plus drop-ins) written to `dir` as
- * deploy-agent.service. verify checks that ExecStart exists, and the agent is
- * not installed on the test machine: ExecStart is pointed at a stub
- * executable with the same arguments; everything else is verified as given.
- * Returns the exit code and everything it printed (empty = no warnings).
+ * The drop-in infra/install.sh writes for a directory store: the unit makes everything but its
+ * own directories read-only, and the agent writes reports and locks into the store. The install
+ * test checks that install.sh writes exactly this; `npm run lint` has systemd-analyze verify it.
  */
-export async function verifyUnit(dir: string, unitText: string, dropIns: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string }> {
-  const stub = path.join(dir, 'deploy-agent');
-  await writeFile(stub, '#!/bin/sh\nexit 0\n');
-  await chmod(stub, 0o755);
-  const unitPath = path.join(dir, 'deploy-agent.service');
-  await writeFile(unitPath, unitText.replace(/^ExecStart=\S+/m, `ExecStart=${stub}`));
-  if (Object.keys(dropIns).length > 0) {
-    await mkdir(`${unitPath}.d`, { recursive: true });
-    for (const [name, text] of Object.entries(dropIns)) await writeFile(path.join(`${unitPath}.d`, name), text);
-  }
-  const result = await runCommand('/usr/bin/systemd-analyze', ['verify', unitPath], { timeoutMs: 30_000, env: { ...process.env, SYSTEMD_LOG_COLOR: '0' } });
-  return { code: result.code, output: `${result.stdout}${result.stderr}`.trim() };
+export function localStoreDropIn(storeDir: string): string {
+  return `# Written by install.sh: the release store is a directory the agent writes to.\n[Service]\nReadWritePaths=-${storeDir}\n`;
 }

@@ -18,7 +18,7 @@ export interface AgentUserDataOptions {
 const TARBALL = '/root/deploy-agent.tgz';
 
 /**
- * Boot script of an instance (Amazon Linux 2023): Node.js 20, the agent
+ * Boot script of an instance (Amazon Linux 2023): Node.js 24 LTS, the agent
  * tarball, then the tarball's own infra/install.sh, which creates the user,
  * writes /etc/deploy-agent/config.json and enables and starts the unit.
  * Values are tokens or validated props; none needs shell quoting.
@@ -31,15 +31,15 @@ export function agentUserDataCommands(options: AgentUserDataOptions): string[] {
       : `curl --fail --silent --show-error --location --retry 5 --output ${TARBALL} '${source.url}'`;
   return [
     'set -euo pipefail',
-    'dnf install -y nodejs20 nodejs20-npm',
-    // The agent's bin starts with `#!/usr/bin/env node`: pin Node 20 whatever `alternatives` selects.
-    'ln -sfn /usr/bin/node-20 /usr/local/bin/node',
+    'dnf install -y nodejs24 nodejs24-npm',
+    // The agent's bin starts with `#!/usr/bin/env node`: pin Node 24 whatever `alternatives` selects.
+    'ln -sfn /usr/bin/node-24 /usr/local/bin/node',
     download,
     ...(source.sha256 === undefined ? [] : [`echo '${source.sha256}  ${TARBALL}' | sha256sum --check --strict -`]),
     'install_dir=$(mktemp -d)',
     `tar -xzf ${TARBALL} -C "$install_dir" package/infra/install.sh`,
     [
-      `NPM=npm-20 bash "$install_dir/package/infra/install.sh" --tarball ${TARBALL}`,
+      `NPM=npm-24 bash "$install_dir/package/infra/install.sh" --tarball ${TARBALL}`,
       `--store s3://${options.bucketName}/${options.prefix}`,
       `--port ${options.appPort}`,
       `--workers ${options.workers}`,

@@ -43,7 +43,7 @@ describe('deployctl push refuses bad input with one line and leaves the store al
     ['two versions', ['push', 'v1', 'v2', '--dir', 'app'], 2, /^deployctl: unexpected argument "v2"/],
     ['an unknown strategy', ['push', 'v1', '--dir', 'app', '--strategy', 'blue-green'], 2, /^deployctl: --strategy must be rolling or service-out, not "blue-green"$/],
     ['a flag that takes no value', ['push', 'v1', '--dir', 'app', '--json=yes'], 2, /^deployctl: option '--json' does not take an argument/],
-    ['--dir followed by another option', ['push', 'v1', '--dir', '--json'], 2, /^deployctl: option --dir needs a value \(write --dir=VALUE/],
+    ['--dir followed by another option', ['push', 'v1', '--dir', '--wait'], 2, /^deployctl: option --dir needs a value \(write --dir=VALUE/],
     ['--dir given twice', ['push', 'v1', '--dir', 'app', '--dir', 'empty'], 2, /^deployctl: option --dir given more than once/],
   ])('%s', async (_what, args, code, reason) => {
     const run = await runCli([...args, '--store', store], { cwd: work });

@@ -49,7 +49,11 @@ describe('deployctl push --dir', () => {
     const state = await desired();
     expect(state).toMatchObject({ version: 'v1', strategy: 'rolling' });
     expect(state.previous).toBeUndefined();
-    expect(lines(run.stdout)).toEqual([`pushed v1: releases/v1.tar.gz, ${manifest.size} B, sha256 ${manifest.sha256}`, 'desired.json -> v1']);
+    expect(lines(run.stdout)).toEqual([
+      `created a new store in ${store}`,
+      `pushed v1: releases/v1.tar.gz, ${manifest.size} B, sha256 ${manifest.sha256}`,
+      'desired.json -> v1',
+    ]);
   });
 
   it('records the version desired.json pointed at as previous, and the strategy', async () => {
@@ -168,10 +172,10 @@ describe('where the store comes from', () => {
     expect((await desired()).version).toBe('v1');
   });
 
-  it('fails with one line when there is no store at all', async () => {
+  it('fails with one line and exit 2 (a missing argument) when there is no store at all', async () => {
     const run = await runCli(['push', 'v1', '--dir', 'app'], { cwd: work, env: { DEPLOYCTL_STORE: undefined } });
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toBe('deployctl: no store: pass --store, set DEPLOYCTL_STORE or write deployctl.json\n');
   });
 });
@@ -191,6 +195,7 @@ describe('two pushes racing for one version', () => {
     const manifest = await manifestOf('v7');
     expect(manifest.sha256).toBe(await sha256File(path.join(store, 'releases', 'v7.tar.gz')));
     expect(await desired()).toMatchObject({ version: 'v7' });
-    expect(Object.keys(await snapshotDir(store)).sort()).toEqual(['desired.json', 'releases/v7.json', 'releases/v7.tar.gz']);
+    // One push won: one history entry (history/<time>-<rand>.json).
+    expect(Object.keys(await snapshotDir(store)).sort()).toEqual(['desired.json', expect.stringMatching(/^history\/[0-9TZ-]+-[0-9a-f]{16}\.json$/), 'releases/v7.json', 'releases/v7.tar.gz']);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceStatus } from '../../../agent/store/documents';
@@ -65,6 +65,7 @@ describe('deployctl releases', () => {
   });
 
   it('says when the store holds no release', async () => {
+    await mkdir(store);
     const run = await runCli(['releases', '--store', store], { cwd: work });
 
     expect(run.code).toBe(0);

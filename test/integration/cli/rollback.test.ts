@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DeployError } from '../../../agent/errors';
@@ -35,7 +35,7 @@ describe('deployctl rollback with an agent', () => {
     h = undefined;
   });
 
-  it('flips desired.json to previous and --wait returns once the agent runs it again', async () => {
+  it('flips desired.json to the version that went live before, says why, and --wait returns once the agent runs it again', async () => {
     h = await startAgentHarness({ instanceId: 'i-1' });
     await h.push('v1');
     await h.agent.start();
@@ -47,7 +47,11 @@ describe('deployctl rollback with an agent', () => {
     const run = await runCli(['rollback', '--store', h.store, '--wait', '--timeout', '25s'], { cwd: h.work });
 
     expect(run.code).toBe(0);
-    expect(lines(run.stdout)).toEqual(['desired.json -> v1 (was v2)', 'v1 is live on 1 instance: i-1']);
+    expect(lines(run.stdout)).toEqual([
+      expect.stringMatching(/^rolling back to v1: the newest version that went live before v2 \(first live on i-1 at .+\)$/),
+      'desired.json -> v1 (was v2)',
+      'v1 is live on 1 instance: i-1',
+    ]);
     expect(desiredSchema.parse(await readJson(path.join(h.store, 'desired.json')))).toMatchObject({ version: 'v1', previous: 'v2', strategy: 'rolling' });
     expect(h.agent.status.version).toBe('v1');
     expect(readInstanceReport(h.store, 'i-1')).toMatchObject({ running: 'v1', desired: 'v1', state: 'idle', lastDeploy: { version: 'v1', result: 'succeeded' } });
@@ -75,13 +79,12 @@ describe('deployctl rollback', () => {
     const run = await runCli(['rollback', 'v1', '--store', store, '--json'], { cwd: work });
 
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ ok: true, version: 'v1', previous: 'v3' });
+    expect(JSON.parse(run.stdout)).toEqual({ ok: true, noop: false, version: 'v1', previous: 'v3', reason: expect.stringMatching(/^named; no version has a went-live record/) });
     expect(await desired()).toMatchObject({ version: 'v1', previous: 'v3' });
   });
 
   it.each([
     ['an unknown version', ['v9'], /^deployctl: unknown version v9: releases\/v9\.json is not in .*store \(see 'deployctl releases'\)$/],
-    ['the version already desired', ['v2'], /^deployctl: v2 is already the desired version; nothing to do$/],
   ])('refuses %s and changes nothing', async (_, args, reason) => {
     await push('v1', 'v2');
     const before = await snapshotDir(store);
@@ -90,6 +93,16 @@ describe('deployctl rollback', () => {
 
     expect(run.code).toBe(1);
     expect(lines(run.stderr)).toEqual([expect.stringMatching(reason)]);
+    expect(await snapshotDir(store)).toEqual(before);
+  });
+
+  it('to the version already desired is a no-op with exit 0, and changes nothing', async () => {
+    await push('v1', 'v2');
+    const before = await snapshotDir(store);
+
+    const run = await runCli(['rollback', 'v2', '--store', store], { cwd: work });
+
+    expect(run).toMatchObject({ code: 0, stdout: 'v2 is already the desired version; nothing to do\n', stderr: '' });
     expect(await snapshotDir(store)).toEqual(before);
   });
 
@@ -105,6 +118,7 @@ describe('deployctl rollback', () => {
   });
 
   it('refuses when nothing was pushed, and an invalid version name with exit 2', async () => {
+    await mkdir(store);
     const empty = await runCli(['rollback', '--store', store], { cwd: work });
     expect(empty.code).toBe(1);
     expect(lines(empty.stderr)).toEqual([expect.stringMatching(/^deployctl: there is no desired.json in .*nothing to roll back$/)]);

@@ -1,19 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { InstanceStatus } from '../../../agent/store/documents';
 import { LocalStore } from '../../../agent/store/local-store';
+import { DEFAULT_STALE_AFTER_MS } from '../../../cli/fleet/fleet';
 import { dispatch } from '../../../cli/run/dispatch';
 import { COMMANDS } from '../../../cli/main';
 import { readInstanceReport, reportsLive, startAgentHarness, type AgentHarness } from '../../support/agent-harness';
 import { lines, runCli } from '../../support/cli-harness';
 import { waitUntil, withTimeout } from '../../support/with-timeout';
 
-const TEN_MINUTES_MS = 10 * 60_000;
+/** Gone for 5 minutes longer than the default --stale-after (3 default heartbeats). */
+const GONE_MS = DEFAULT_STALE_AFTER_MS + 5 * 60_000;
 const LONG_ERROR = `roll to v2 failed at start: worker 1 exited with code 1 (stderr: Error: cannot find module 'pg' ${'x'.repeat(80)})`;
 
-/** What an agent that went away ten minutes ago left behind. */
+/** What an agent that went away GONE_MS ago left behind. */
 function goneReport(): InstanceStatus {
   return {
     instanceId: 'i-gone',
@@ -22,8 +24,8 @@ function goneReport(): InstanceStatus {
     desired: 'v2',
     state: 'idle',
     workers: { ready: 2, total: 2 },
-    lastDeploy: { version: 'v2', result: 'rolled-back', error: LONG_ERROR, startedAt: new Date(Date.now() - TEN_MINUTES_MS - 5_000).toISOString(), durationMs: 900 },
-    updatedAt: new Date(Date.now() - TEN_MINUTES_MS).toISOString(),
+    lastDeploy: { version: 'v2', result: 'rolled-back', error: LONG_ERROR, startedAt: new Date(Date.now() - GONE_MS - 5_000).toISOString(), durationMs: 900 },
+    updatedAt: new Date(Date.now() - GONE_MS).toISOString(),
   };
 }
 
@@ -62,7 +64,7 @@ describe('deployctl status (two agents on one store, one instance gone)', () => 
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/^i-a +v2 +v2 +idle +2\/2 +v2 succeeded +\d+s ago$/);
     expect(rows[1]).toMatch(/^i-b +v2 +v2 +idle +2\/2 +v2 succeeded +\d+s ago$/);
-    expect(rows[2]).toMatch(/^i-gone +v1 +v2 +idle +2\/2 +v2 rolled-back: roll to v2 failed at start: .{10,}… +10m0\ds ago, stale$/);
+    expect(rows[2]).toMatch(new RegExp(`^i-gone +v1 +v2 +idle +2/2 +v2 rolled-back: roll to v2 failed at start: .{10,}… +${GONE_MS / 60_000}m0\\ds ago, stale$`));
     expect(rows[2]).not.toContain('x'.repeat(80));
   });
 
@@ -79,7 +81,7 @@ describe('deployctl status (two agents on one store, one instance gone)', () => 
     ]);
     expect(out.instances[0]).toMatchObject({ state: 'idle', workers: { ready: 2, total: 2 }, lastDeploy: { version: 'v2', result: 'succeeded' } });
     expect(out.instances[0]?.ageMs).toBeLessThan(90_000);
-    expect(out.instances[2]?.ageMs).toBeGreaterThanOrEqual(TEN_MINUTES_MS);
+    expect(out.instances[2]?.ageMs).toBeGreaterThanOrEqual(GONE_MS);
     expect(out.instances[2]?.lastDeploy?.error).toBe(LONG_ERROR);
   });
 
@@ -124,10 +126,20 @@ describe('deployctl status (empty store)', () => {
   });
 
   it('says nothing was pushed and no instance reported', async () => {
+    await mkdir(path.join(work, 'store'));
     const run = await runCli(['status', '--store', 'store'], { cwd: work });
 
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toEqual(['desired: none (nothing pushed to store yet)', 'no instance has reported to store yet (instances/ is empty)']);
+  });
+
+  it('refuses a store directory that does not exist (a typo must not look like an empty store)', async () => {
+    const run = await runCli(['status', '--store', 'stroe', '--json'], { cwd: work });
+
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([`deployctl: the store directory ${path.join(work, 'stroe')} does not exist (stroe from --store): check the path; 'deployctl push' creates a new store`]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, code: 'STORE_DIR_MISSING' });
+    await expect(stat(path.join(work, 'stroe'))).rejects.toThrow(/ENOENT/);
   });
 
   it.each([[['--stale-after', 'soon']], [['--stale-after', '0']], [['extra']]])('exits 2 with one line for %j', async (args) => {

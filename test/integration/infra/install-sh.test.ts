@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../agent/config/load';
 import { changedPaths, snapshotTree } from '../../support/file-tree-snapshot';
 import { runCommand, type CommandResult } from '../../support/run-command';
-import { verifyUnit } from '../../support/systemd-unit';
+import { localStoreDropIn } from '../../support/systemd-unit';
 
 const repo = path.resolve(__dirname, '../../..');
 const installSh = path.join(repo, 'infra', 'install.sh');
@@ -155,17 +155,15 @@ describe('infra/install.sh --root', () => {
     expect(JSON.parse(await readFile(path.join(copy, 'etc/deploy-agent/config.json'), 'utf8'))).toMatchObject({ app: { port: 8080 } });
   });
 
-  it('opens a directory store for writing with a drop-in that systemd accepts, and removes it when the store moves to S3', async () => {
+  it('opens a directory store for writing with a drop-in, and removes it when the store moves to S3', async () => {
     const copy = await copyOfRoot('root-local-store');
     const dropIn = path.join(copy, 'etc/systemd/system/deploy-agent.service.d/local-store.conf');
 
     const local = await install(copy, ['--store', '/srv/releases', '--port', '3000']);
 
     expect(local.code).toBe(0);
-    const dropInText = await readFile(dropIn, 'utf8');
-    expect(dropInText).toMatch(/^\[Service\]\nReadWritePaths=-\/srv\/releases$/m);
-    const unitText = await readFile(path.join(copy, 'etc/systemd/system/deploy-agent.service'), 'utf8');
-    expect(await verifyUnit(await mkdtemp(path.join(work, 'verify-')), unitText, { 'local-store.conf': dropInText })).toEqual({ code: 0, output: '' });
+    // `npm run lint` has systemd-analyze verify the unit with exactly this drop-in.
+    expect(await readFile(dropIn, 'utf8')).toBe(localStoreDropIn('/srv/releases'));
 
     const s3 = await install(copy, installArgs);
 
@@ -209,13 +207,5 @@ describe('infra/install.sh --root', () => {
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${missing} is required`);
-  });
-});
-
-describe('shell scripts', () => {
-  it.each([['infra/install.sh'], ['infra/pack-agent.sh']])('%s is shellcheck-clean', async (script) => {
-    const result = await runCommand('shellcheck', ['--shell=bash', '--severity=style', path.join(repo, script)], { timeoutMs: 60_000 });
-
-    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });

@@ -11,8 +11,8 @@ async function helpOf(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe('the command table', () => {
-  it('has push, rollback, status, releases, prune and keygen', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(['push', 'rollback', 'status', 'releases', 'prune', 'keygen']);
+  it('has push, rollback, rollout, history, status, releases, prune and keygen', () => {
+    expect(COMMANDS.map((c) => c.name)).toEqual(['push', 'rollback', 'rollout', 'history', 'status', 'releases', 'prune', 'keygen']);
   });
 
   it.each(COMMANDS.map((c) => [c.name, c] as const))('prints the help of %s beside its synopsis in the list', async (name, command) => {

@@ -18,6 +18,8 @@ type Proof =
   | { readonly runBy: ReadonlyArray<{ readonly file: string; readonly contains: string }> };
 
 const RUN_HERE: Proof = { runHere: true };
+/** The one-machine walk-through: run verbatim, block by block, by its own e2e test. */
+const WALKTHROUGH: Proof = { runBy: [{ file: 'test/e2e/readme-walkthrough.test.ts', contains: "const HEADING = 'One machine by hand'" }] };
 
 const PROOFS: Readonly<Record<string, Proof>> = {
   'npm ci && npm run demo': {
@@ -26,7 +28,24 @@ const PROOFS: Readonly<Record<string, Proof>> = {
       { file: 'test/e2e/demo.test.ts', contains: "const DEMO_SCRIPT = 'dist/demo/demo.js'" },
     ],
   },
-  'npm ci && npm test': { runBy: [{ file: '.ci/run', contains: 'npm ci\nnpm test' }] },
+  'npm ci && npm test': {
+    runBy: [
+      { file: '.ci/run', contains: 'npm ci\n' },
+      { file: '.ci/run', contains: '\nnpm test\n' },
+    ],
+  },
+  'npm ci': { runBy: [{ file: '.ci/run', contains: 'npm ci\n' }] },
+  ...Object.fromEntries(
+    [
+      'deploy-agent --config agent.json > agent.log &',
+      'deployctl push v1 --dir app --store store --wait',
+      'deployctl push v2 --dir app --store store --wait',
+      'deployctl status --store store',
+      'deploy-agent status --config agent.json',
+      'deployctl rollback --store store --wait',
+      'deployctl releases --store store',
+    ].map((command) => [command, WALKTHROUGH]),
+  ),
   'deployctl push v42 --dir ./build': RUN_HERE,
   'deployctl push v43 --file app.tar.gz': RUN_HERE,
   'deployctl push v44 --dir ./build --wait --timeout 10m': {
@@ -56,6 +75,14 @@ const PROOFS: Readonly<Record<string, Proof>> = {
       { file: 'test/e2e/service-out.test.ts', contains: "strategy: 'service-out', wait: true" },
     ],
   },
+  'deployctl push v47 --dir ./build --canary 1 --batch 2 --bake 30s': RUN_HERE,
+  'deployctl rollout': RUN_HERE,
+  'deployctl rollout pause': RUN_HERE,
+  'deployctl rollout resume': RUN_HERE,
+  'deployctl rollout abort': {
+    runBy: [{ file: 'test/integration/agent/rollout/fleet-rollout.test.ts', contains: "cli('rollout', 'abort')" }],
+  },
+  'deployctl history': RUN_HERE,
   'deployctl keygen --out ~/.deployctl': RUN_HERE,
   'deployctl push v46 --dir ./build --sign-key ~/.deployctl/deployctl-signing.key': RUN_HERE,
 };

@@ -73,23 +73,41 @@ describe('deploy-agent status|reload|rollback', () => {
     expect(run.stderr).toMatch(/^deploy-agent rollback: no previous release/);
   });
 
-  it('exits 2 and says what to check when no agent answers', async () => {
+  it('exits 3 and says what to check when no agent answers', async () => {
     const harness = await startAgentHarness();
     h = harness;
     const missing = await runControl(['status', '--socket', socketOf(harness), '--json'], { cwd: harness.work });
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(3);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, code: 'AGENT_UNREACHABLE' });
     expect(missing.stderr).toContain(`cannot reach deploy-agent on ${socketOf(harness)}: no such socket`);
     expect(missing.stderr).toMatch(/Is the agent running.*Is the socket path right.*Are you root/);
   });
 
-  it('exits 64 on bad arguments, 0 with the help', async () => {
+  it('says a --socket that is a regular file is not a socket (exit 3)', async () => {
+    const harness = await startAgentHarness();
+    h = harness;
+    const file = path.join(harness.work, 'not-a-socket');
+    writeFileSync(file, '');
+
+    const run = await runControl(['status', '--socket', file, '--json'], { cwd: harness.work });
+
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, code: 'AGENT_UNREACHABLE' });
+    expect(run.stderr).toContain(`cannot reach deploy-agent on ${file}: it is not a socket but a regular file.`);
+  });
+
+  it('exits 2 on bad arguments (as JSON too with --json), 0 with the help for --help and -h', async () => {
     const bad = await runControl(['reload', '--sokcet', '/x'], { cwd: '/' });
-    expect(bad.code).toBe(64);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^deploy-agent reload: .*--sokcet.*see 'deploy-agent reload --help'/);
-    const help = await runControl(['rollback', '--help'], { cwd: '/' });
-    expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toMatch(/^Usage: deploy-agent rollback \[--socket PATH\] \[--json\]/);
+    const badJson = await runControl(['status', '--json', 'extra'], { cwd: '/' });
+    expect(badJson.code).toBe(2);
+    expect(JSON.parse(badJson.stdout)).toMatchObject({ ok: false, code: 'USAGE', error: expect.stringMatching(/extra/) });
+    for (const flag of ['--help', '-h']) {
+      const help = await runControl(['rollback', flag], { cwd: '/' });
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: deploy-agent rollback \[--socket PATH\] \[--json\]/);
+    }
   });
 
   it('runs as the installed binary: deploy-agent status --socket PATH --json', async () => {
@@ -98,6 +116,6 @@ describe('deploy-agent status|reload|rollback', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, command: 'status', result: { running: 'v1', state: 'idle' } });
     const gone = await deployAgentBin(['status', '--socket', path.join(harness.work, 'nobody.sock')], harness.work);
-    expect(gone.code).toBe(2);
+    expect(gone.code).toBe(3);
   });
 });

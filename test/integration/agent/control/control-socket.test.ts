@@ -127,6 +127,6 @@ describe('the control socket', () => {
     await h.agent.stop();
     expect(existsSync(socketOf(h))).toBe(false);
     const run = await runControl(['status', '--socket', socketOf(h)], { cwd: h.work });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3); // the agent cannot be reached
   });
 });

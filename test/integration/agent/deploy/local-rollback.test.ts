@@ -91,6 +91,28 @@ describe('deploy-agent rollback (this instance, now)', () => {
     expect(stateOf(harness)).toMatchObject({ current: 'v1', failed: null });
   });
 
+  it('two rollbacks in a row go further back through what went live, never to the release rolled away from (#12.3)', async () => {
+    const harness = await startAgentHarness();
+    h = harness;
+    await harness.push('v1');
+    await harness.agent.start();
+    await live(harness, 'v1');
+    await harness.push('v2');
+    await live(harness, 'v2');
+    await harness.push('v3');
+    await live(harness, 'v3');
+
+    const first = await rollback(harness);
+    expect(first.stdout).toMatch(/^rolled back from v3 to v2/);
+    const second = await rollback(harness);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^rolled back from v2 to v1/);
+    expect(await everyWorkerServes(harness, 'v1')).toBe(true);
+    const state = stateOf(harness);
+    expect(state).toMatchObject({ current: 'v1', failed: { version: 'v3' } });
+    expect((state.wentLive as { version: string }[]).map((e) => e.version)).toEqual(['v3', 'v2', 'v1']);
+  });
+
   it('waits for a deploy under way and then rolls back from what it deployed, never beside it', async () => {
     const harness = await startAgentHarness();
     h = harness;

@@ -1,17 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../../../agent/log/logger';
 import { instanceReport, type InstanceReport } from '../../../../agent/status/instance-report';
-import { StatusReporter } from '../../../../agent/status/status-reporter';
+import { FAILED_WRITE_RETRY_MS, StatusReporter } from '../../../../agent/status/status-reporter';
 import type { InstanceStatus } from '../../../../agent/store/documents';
 import { LocalStore } from '../../../../agent/store/local-store';
+import { ManualClock } from '../../../support/manual-clock';
 import { waitUntil, withTimeout } from '../../../support/with-timeout';
 
 /** A real local store whose report writes can be held at a gate, counting how many run at once. */
 class GatedStore extends LocalStore {
   readonly written: InstanceStatus[] = [];
+  /** Writes tried, failed ones included. */
+  attempts = 0;
   maxInFlight = 0;
   private inFlight = 0;
   private gate: Promise<void> | undefined;
@@ -27,6 +30,7 @@ class GatedStore extends LocalStore {
   }
 
   override async writeInstanceStatus(status: InstanceStatus): Promise<void> {
+    this.attempts += 1;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -39,11 +43,11 @@ class GatedStore extends LocalStore {
   }
 }
 
-function report(state: string): InstanceReport {
+function report(state: string, workersReady = 2): InstanceReport {
   return instanceReport({
     instanceId: 'i-unit',
     agentVersion: '0.0.0-test',
-    supervisor: { version: 'v1', workersReady: 2, workersTotal: 2 },
+    supervisor: { version: 'v1', workersReady, workersTotal: 2 },
     agent: { state, lastDeploy: null },
     desired: 'v1',
     stopped: false,
@@ -114,5 +118,118 @@ describe('StatusReporter', () => {
 
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(store.written).toEqual([]);
+  });
+
+  describe('on a clock the test moves (heartbeatMs 5 min)', () => {
+    const HEARTBEAT_MS = 300_000;
+    let clock: ManualClock;
+    let step: string;
+    let ready: number;
+
+    const settle = async (): Promise<void> => {
+      await withTimeout((reporter as StatusReporter).idle(), 5_000, 'the reporter to finish writing');
+    };
+    const start = async (): Promise<StatusReporter> => {
+      clock = new ManualClock();
+      step = 'idle';
+      ready = 2;
+      const started = new StatusReporter({ store, log: createLogger(sink), heartbeatMs: HEARTBEAT_MS, snapshot: () => report(step, ready), clock });
+      reporter = started;
+      started.start();
+      await settle();
+      return started;
+    };
+
+    it('writes when what the report says changes, and not again for the same report', async () => {
+      const r = await start();
+      expect(store.written).toHaveLength(1);
+
+      for (let i = 0; i < 5; i += 1) {
+        r.report(); // e.g. worker events that change nothing the report says
+        await settle();
+      }
+      expect(store.written).toHaveLength(1);
+
+      step = 'fetching';
+      r.report();
+      await settle();
+      ready = 1;
+      r.report();
+      await settle();
+      r.report();
+      await settle();
+
+      expect(store.written.map((w) => [w.state, w.workers.ready])).toEqual([
+        ['idle', 2],
+        ['fetching', 2],
+        ['fetching', 1],
+      ]);
+    });
+
+    it('heartbeats heartbeatMs after the last write while nothing changes, one write per heartbeat', async () => {
+      const r = await start();
+      clock.advance(HEARTBEAT_MS - 1);
+      await settle();
+      expect(store.written).toHaveLength(1);
+
+      clock.advance(1);
+      await settle();
+      expect(store.written).toHaveLength(2);
+      expect(Date.parse(store.written[1]?.updatedAt ?? '') - Date.parse(store.written[0]?.updatedAt ?? '')).toBe(HEARTBEAT_MS);
+
+      // A change 100 s later is written at once, and the next heartbeat is counted from it.
+      clock.advance(100_000);
+      step = 'fetching';
+      r.report();
+      await settle();
+      expect(store.written).toHaveLength(3);
+      clock.advance(HEARTBEAT_MS - 1);
+      await settle();
+      expect(store.written).toHaveLength(3);
+      clock.advance(1);
+      await settle();
+      expect(store.written).toHaveLength(4);
+
+      // An idle hour: 12 heartbeats, nothing else.
+      for (let minute = 0; minute < 60; minute += 1) {
+        clock.advance(60_000);
+        await settle();
+      }
+      expect(store.written).toHaveLength(4 + 12);
+      expect(clock.pending()).toBe(1);
+    });
+
+    it('tries a failed write again after FAILED_WRITE_RETRY_MS, then goes back to the heartbeat', async () => {
+      // instances/ is a file: every write of a report fails, a real store failure.
+      writeFileSync(path.join(dir, 'instances'), 'not a directory');
+      await start();
+      expect(store.attempts).toBe(1);
+      expect(store.written).toHaveLength(0);
+
+      clock.advance(FAILED_WRITE_RETRY_MS);
+      await settle();
+      expect(store.attempts).toBe(2);
+
+      rmSync(path.join(dir, 'instances'));
+      clock.advance(FAILED_WRITE_RETRY_MS);
+      await settle();
+      expect(store.attempts).toBe(3);
+      expect(store.written).toHaveLength(1);
+
+      clock.advance(HEARTBEAT_MS - 1);
+      await settle();
+      expect(store.attempts).toBe(3);
+      clock.advance(1);
+      await settle();
+      expect(store.attempts).toBe(4);
+    });
+
+    it('writes a final report on stop even when nothing changed, and leaves no heartbeat behind', async () => {
+      const r = await start();
+      await withTimeout(r.stop(), 5_000, 'the reporter to stop');
+
+      expect(store.written).toHaveLength(2);
+      expect(clock.pending()).toBe(0);
+    });
   });
 });

@@ -76,6 +76,21 @@ describe('agent config', () => {
     await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) });
   });
 
+  test.each([
+    [{ store: 'x', app: { port: '21180' } }, 'app.port: expected an integer, got the string "21180"'],
+    [{ store: 'x', app: { port: 70000 } }, 'app.port: expected an integer 1-65535, got 70000'],
+    [{ store: 'x', app: { port: 3000, workers: 0 } }, 'app.workers: expected "auto" or an integer 1-256, got 0'],
+    [{ store: 'x', app: { port: 3000, workers: '4' } }, 'app.workers: expected "auto" or an integer 1-256, got the string "4"'],
+    [{ store: 'x', app: { port: 3000, readiness: 'soon' } }, 'app.readiness: expected "listening" or "message", got the string "soon"'],
+    [{ store: 'x', app: { port: 3000, drainPreload: 'yes' } }, 'app.drainPreload: expected true or false, got the string "yes"'],
+    [{ store: 'x', app: { port: 3000 }, keep: 1.5 }, 'keep: expected an integer, got 1.5'],
+    [{ store: 'x', app: { port: 3000, healthCheck: { path: 'health' } } }, 'app.healthCheck.path: expected a string that starts with "/", got the string "health"'],
+    [{ store: 7, app: { port: 3000 } }, 'store: expected a non-empty string, got 7'],
+    [{ store: 'x' }, 'app: required, expected an object'],
+  ])('says what %j gave and what was expected', async (json, line) => {
+    await expect(load(json)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`\n  ${line}`) });
+  });
+
   it('refuses a file that is not JSON with the parser position', async () => {
     await expect(load('{ "store": ')).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/not valid JSON/) });
   });

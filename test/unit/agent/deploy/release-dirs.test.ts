@@ -220,6 +220,19 @@ describe('ReleaseDirs', () => {
       expect(remaining()).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
     });
 
+    it('removes never-live releases first: after failed pushes the good ones stay (#12.4)', async () => {
+      // v1 and v2 went live; v3, v4, v5 (the newest) never did.
+      const removed = await dirs.prune(3, new Set(['v5']), ['v2', 'v1']);
+      expect([...removed].sort()).toEqual(['v3', 'v4']);
+      expect(remaining()).toEqual(['v1', 'v2', 'v5']);
+    });
+
+    it('among releases that went live keeps the ones that did last', async () => {
+      const removed = await dirs.prune(2, new Set(), ['v1', 'v3', 'v2']);
+      expect([...removed].sort()).toEqual(['v2', 'v4', 'v5']);
+      expect(remaining()).toEqual(['v1', 'v3']);
+    });
+
     it('leaves hidden dirs, files and symlinks in releases/ alone', async () => {
       mkdirSync(path.join(root, 'releases', '.v6.unpacking'));
       writeFileSync(path.join(root, 'releases', 'notes.txt'), 'x');

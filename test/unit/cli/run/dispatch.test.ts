@@ -95,4 +95,38 @@ describe('dispatch', () => {
     expect(await dispatch([probe(error)], ['probe'], t.io)).toBe(1);
     expect(t.err()).toMatch(/^deployctl: outer\nDeployError: outer\n\s+at [^]*caused by:\nError: inner reason\n/);
   });
+
+  it('prints the version for --version and exits 0', async () => {
+    const t = io();
+    const { version } = require('../../../../package.json') as { version: string };
+    expect(await dispatch(COMMANDS, ['--version'], t.io)).toBe(0);
+    expect(t.out()).toBe(`deployctl ${version} (Node ${process.version})\n`);
+    expect(t.err()).toBe('');
+  });
+
+  it.each([
+    [['status', '--bogus', '--json'], 'USAGE', /unknown option --bogus/],
+    [['releases', '--json', 'extra'], 'USAGE', /unexpected argument/],
+    [['push', 'v1', '--dir', 'app', '--strategy', 'fast', '--json'], 'USAGE', /strategy/],
+    [['status', '--store', 'ftp://host/x', '--json'], 'STORE_URL_INVALID', /unsupported store URL ftp:\/\/host\/x/],
+    [['prune', '--keep', '3', '--store', 's3://UPPER_case/x', '--json'], 'STORE_URL_INVALID', /S3 store URL/],
+  ])('exits 2 for bad arguments %j, and --json prints {"ok":false} with the code', async (args, code, reason) => {
+    const t = io();
+    expect(await dispatch(COMMANDS, args, t.io)).toBe(2);
+    expect(JSON.parse(t.out())).toEqual({ ok: false, code, error: expect.stringMatching(reason) });
+    expect(t.err().split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('prints the JSON failure once when the command already printed it', async () => {
+    const t = io();
+    const command: Command = {
+      ...probe(0),
+      run: async (_args, cliIo) => {
+        const { withJsonFailure } = await import('../../../../cli/run/json-failure');
+        return withJsonFailure(true, cliIo.stdout, () => Promise.reject(new DeployError('X', 'broke')));
+      },
+    };
+    expect(await dispatch([command], ['probe', '--json'], t.io)).toBe(1);
+    expect(t.out()).toBe('{"ok":false,"code":"X","error":"broke"}\n');
+  });
 });

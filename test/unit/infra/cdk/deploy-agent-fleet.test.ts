@@ -251,7 +251,7 @@ describe('DeployAgentFleet', () => {
     });
   });
 
-  it('boots instances with Node 20 and the agent from the release store, configured by install.sh', () => {
+  it('boots instances with Node 24 and the agent from the release store, configured by install.sh', () => {
     const { fleet, template } = synth({ appPort: 8080, maxUnavailable: 2, workers: 4 });
     const bucket = `\${${logicalId(fleet.releaseBucket)}}`;
     const lines = userDataOf(template).split('\n');
@@ -259,12 +259,12 @@ describe('DeployAgentFleet', () => {
     expect(lines).toEqual([
       '#!/bin/bash',
       'set -euo pipefail',
-      'dnf install -y nodejs20 nodejs20-npm',
-      'ln -sfn /usr/bin/node-20 /usr/local/bin/node',
+      'dnf install -y nodejs24 nodejs24-npm',
+      'ln -sfn /usr/bin/node-24 /usr/local/bin/node',
       `aws s3 cp --only-show-errors --region \${AWS::Region} s3://${bucket}/${prefix}/agent/deploy-agent.tgz /root/deploy-agent.tgz`,
       'install_dir=$(mktemp -d)',
       'tar -xzf /root/deploy-agent.tgz -C "$install_dir" package/infra/install.sh',
-      `NPM=npm-20 bash "$install_dir/package/infra/install.sh" --tarball /root/deploy-agent.tgz --store s3://${bucket}/${prefix} --port 8080 --workers 4 --region \${AWS::Region} --target-group-arn \${${logicalId(fleet.targetGroup)}} --max-unavailable 2`,
+      `NPM=npm-24 bash "$install_dir/package/infra/install.sh" --tarball /root/deploy-agent.tgz --store s3://${bucket}/${prefix} --port 8080 --workers 4 --region \${AWS::Region} --target-group-arn \${${logicalId(fleet.targetGroup)}} --max-unavailable 2`,
     ]);
     expect(fleet.storeUrl).toContain(`/${prefix}`);
   });

@@ -173,7 +173,7 @@ describe('infra/terraform: the same resources as the CDK construct', () => {
     ]);
   });
 
-  it('boots instances the way the CDK construct does: Node 20, the agent tarball, install.sh with the same flags', () => {
+  it('boots instances the way the CDK construct does: Node 24, the agent tarball, install.sh with the same flags', () => {
     const template = tf.files.get('user-data.sh.tftpl') ?? '';
     const flags = (text: string): string[] => [...(text.split('\n').find((line) => line.includes('infra/install.sh" ')) ?? '').matchAll(/ (--[a-z-]+) /g)].map((m) => m[1] ?? '');
     const commands = (text: string): string[] => text.split('\n').filter((line) => /^(dnf|ln|tar|install_dir)/.test(line));
