@@ -148,7 +148,7 @@ export class Agent {
     this.deployer = deployer;
     const identity = { instanceId, agentVersion: readAgentVersion() };
     const snapshot = (): InstanceReport =>
-      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped, hook: deployer.hook });
+      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, retrying: deployer.retrying, stopped: this.stopped, hook: deployer.hook });
     this.snapshot = snapshot;
     this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {

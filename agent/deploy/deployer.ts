@@ -16,10 +16,10 @@ import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
-import { rollFailed } from './roll-failed';
+import { deployRolling } from './rolling-deploy';
 import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
-import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
+import { isTransientFailure, planRetry, retryDue, retryNote, type RetryNote, type RetryPlan } from './retry-backoff';
 import { DeployHooks } from '../hooks/deploy-hooks';
 import { defaultEnvironments } from '../secrets/default-environments';
 import { ReleaseEnvironments } from '../secrets/release-environments';
@@ -61,6 +61,8 @@ export class Deployer {
   private desiredSeen: string | null = null;
   /** Set after a transient failure (store unreachable, download cut): when to try again. */
   private retry: RetryPlan | undefined;
+  /** What the last try failed with, while it waits to be tried again (the status report's `retrying`). */
+  private retryNote: RetryNote | undefined;
   /** Why the rollout gate last said wait (logged once per change). */
   private waitingFor: string | undefined;
   /** The current deploy's release hooks (agent/hooks/), and the one running now. */
@@ -86,10 +88,16 @@ export class Deployer {
     return this.running;
   }
 
+  /** A deploy waiting to be tried again after a transient failure (until desired.json changes); undefined otherwise. */
+  get retrying(): RetryNote | undefined {
+    return this.retryNote;
+  }
+
   /** One pass: read desired.json and deploy it if it asks for something new. */
   async converge(): Promise<void> {
     const desired = await this.readDesired();
     if (!desired) return;
+    if (this.retry?.desiredEtag !== desired.etag) this.retryNote = undefined; // desired.json changed: not retried as such
     const version = desired.value.version;
     const { supervisor } = this.deps;
     if (version === this.state.current && supervisor.running) return;
@@ -157,6 +165,7 @@ export class Deployer {
     this.touchedWorkers = false;
     this.hooks = undefined;
     let unpackedNow = false;
+    this.retryNote = undefined;
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -204,7 +213,8 @@ export class Deployer {
           before,
         );
       } else {
-        await this.rollIn(release, config, before, dlog);
+        const rolling = { supervisor, log: dlog, step: (next: DeployState) => this.to(next, version), validate: () => this.check(config) };
+        await deployRolling(rolling, release, before);
       }
       const next: AgentState = {
         ...withWentLive(this.state, version),
@@ -216,7 +226,8 @@ export class Deployer {
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
       const rollingBack = () => this.to('rolling-back', version);
-      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      const standDown = () => this.standDown(dlog);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack, standDown }, { release, before, next });
       this.step = transition(this.step, 'idle');
       this.state = next;
       this.deps.onChange?.(this.state);
@@ -230,30 +241,15 @@ export class Deployer {
     }
   }
 
-  /** A rolling deploy: replace the workers in place, check, and roll back when the check fails. */
-  private async rollIn(release: Release, config: RuntimeConfig, previous: Release | undefined, dlog: Logger): Promise<void> {
-    const { supervisor } = this.deps;
-    await this.to('rolling', release.version);
-    if (supervisor.running) {
-      const result = await supervisor.roll(release);
-      if (!result.ok) throw rollFailed(result);
-      dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${release.version}`);
-    } else {
-      await supervisor.start(release);
-      dlog.info({ step: this.step }, `workers started on ${release.version}`);
+  /** Out of service (when in) and every worker stopped: the first release could not be committed. */
+  private async standDown(dlog: Logger): Promise<void> {
+    const traffic = this.deps.serviceOut?.traffic;
+    if (traffic?.inService) {
+      await traffic.takeOut(this.deps.signal ? { signal: this.deps.signal } : {}).catch((error: unknown) => {
+        dlog.error({ err: describeError(error) }, `could not take this instance out of service before stopping its workers: ${describeError(error)}`);
+      });
     }
-    await this.to('validating', release.version);
-    try {
-      await this.check(config);
-    } catch (error) {
-      if (previous) {
-        await this.to('rolling-back', release.version);
-        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous.version}`);
-        const back = await supervisor.roll(previous);
-        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous.version} failed too`);
-      }
-      throw error;
-    }
+    await this.deps.supervisor.stopWorkers();
   }
 
   /** The app's health check (app.healthCheck), when there is one, then the release's `validate` hook. */
@@ -327,9 +323,11 @@ export class Deployer {
       },
     };
     await this.to('idle', null);
+    const serving = this.deps.supervisor.version ?? null;
+    const what = servingPrevious ? `${previous} keeps serving` : serving ? `${serving} serves` : 'nothing else to serve';
     this.deps.log.error(
-      { step: this.step, version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
-      `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
+      { step: this.step, version, code: codeOf(error), err: reason, serving },
+      `deploy of ${version} failed; ${what}; not retried until desired.json changes`,
     );
     return { ok: false, error: reason, counts: !interrupted };
   }
@@ -341,6 +339,7 @@ export class Deployer {
    */
   private async failTransiently(desired: Versioned<DesiredState>, version: string, error: unknown): Promise<void> {
     this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
+    this.retryNote = retryNote(this.retry, codeOf(error), describeError(error));
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     await this.to('idle', null);
     const serving = this.deps.supervisor.version ?? null;

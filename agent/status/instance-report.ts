@@ -14,6 +14,8 @@ export interface InstanceReportSources {
   readonly agent: Pick<AgentState, 'state' | 'lastDeploy'>;
   /** The version desired.json named when the deployer last read it. */
   readonly desired: string | null;
+  /** A deploy tried again after a transient failure (Deployer.retrying). */
+  readonly retrying?: InstanceStatus['retrying'];
   /** True once the agent has stopped: the report says `stopped` instead of the deploy step. */
   readonly stopped: boolean;
   /** The release hook running right now (agent/hooks/). @default none */
@@ -45,5 +47,6 @@ export function instanceReport(sources: InstanceReportSources): InstanceReport {
         }
       : null,
     ...(sources.hook ? { hook: { name: sources.hook.name, version: sources.hook.version, startedAt: sources.hook.startedAt } } : {}),
+    ...(sources.retrying ? { retrying: sources.retrying } : {}),
   };
 }

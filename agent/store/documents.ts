@@ -127,6 +127,21 @@ export const instanceStatusSchema = z.object({
     .nullable(),
   /** The release hook running at the moment of the report (absent when none). */
   hook: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }).optional(),
+  /**
+   * A deploy of the desired version that failed for a reason that says nothing
+   * about the release (STORE_UNAVAILABLE, ARTIFACT_READ_FAILED, SLOT_LOST) and
+   * is tried again at `nextTryAt`; absent otherwise.
+   */
+  retrying: z
+    .object({
+      version: z.string(),
+      errorCode: z.string(),
+      error: z.string(),
+      /** Tries that failed so far. */
+      attempts: z.number().int().positive(),
+      nextTryAt: z.string(),
+    })
+    .optional(),
   /** When the report was written; an old one means the agent is gone (stale). */
   updatedAt: z.string().datetime({ offset: true }),
 });

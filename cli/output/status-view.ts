@@ -37,6 +37,8 @@ function desiredLine(desired: DesiredState | undefined, storeUrl: string, now: n
 }
 
 function lastDeployCell(instance: InstanceView): string {
+  const retrying = instance.retrying;
+  if (retrying) return `${retrying.version} retrying after ${retrying.errorCode} (${retrying.attempts} failed)`;
   const last = instance.lastDeploy;
   if (!last) return '-';
   const error =

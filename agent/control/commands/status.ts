@@ -34,6 +34,8 @@ export function describeStatus(status: ControlStatus): string[] {
     const why = last.error ? `: ${last.error}` : last.warning ? ` (afterLive failed: ${last.warning})` : '';
     lines.push(`last deploy  ${last.version} ${last.result} in ${(last.durationMs / 1000).toFixed(1)} s at ${last.startedAt}${why}`);
   }
+  const retrying = status.retrying;
+  if (retrying) lines.push(`retrying     ${retrying.version} at ${retrying.nextTryAt} (try ${retrying.attempts} failed with ${retrying.errorCode}: ${retrying.error})`);
   if (status.failed) lines.push(`not retried  ${status.failed.version} until desired.json changes (${status.failed.reason})`);
   return lines;
 }
