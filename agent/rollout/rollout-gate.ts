@@ -75,12 +75,12 @@ export class RolloutGate {
     const request = { holder: this.deps.instanceId, version, leaseMs: this.leaseMs, nowMs: this.now() };
     if (rollout.canary > 0) {
       const stage = await this.canaryStage(rollout, request);
-      if (stage.kind !== 'passed') return stage.kind === 'ticket' ? this.admitted(version, stage.ticket, true) : { kind: 'wait', reason: stage.reason };
+      if (stage.kind !== 'passed') return stage.kind === 'ticket' ? this.admitted(desired, rollout, stage.ticket, true) : { kind: 'wait', reason: stage.reason };
     }
     if (rollout.batchSize === null) return { kind: 'deploy', version };
     for (const index of probeOrder(rollout.batchSize)) {
       const ticket = await tryTakeTicket(docs, batchKey(rollout.id, index), request);
-      if (ticket) return this.admitted(version, ticket, false);
+      if (ticket) return this.admitted(desired, rollout, ticket, false);
     }
     return { kind: 'wait', reason: `all ${rollout.batchSize} batch places of rollout ${rollout.id} are taken` };
   }
@@ -102,12 +102,15 @@ export class RolloutGate {
         return;
       }
       if (!outcome.counts) return; // the store failed, not the release: the ticket is ours again on the retry
-      if (ticket) await (admission.canary ? markTicket(docs, ticket, 'failed', this.now(), outcome.error) : releaseTicket(docs, ticket));
-      if (!rollout) return;
-      const index = await recordFailure(docs, rollout.id, { instanceId: this.deps.instanceId, version, error: outcome.error, at: new Date(this.now()).toISOString() });
-      if (index + 1 >= rollout.maxFailuresCount) {
-        await this.maybeRevert(desired, `${index + 1} instance(s) failed ${version} (--max-failures ${rollout.maxFailures}); last: ${this.deps.instanceId}: ${outcome.error}`);
+      // The failure is recorded (and the fleet reverted) BEFORE the ticket is freed: whoever takes
+      // the freed ticket re-checks the budget after taking it, and finds this failure.
+      if (rollout) {
+        const index = await recordFailure(docs, rollout.id, { instanceId: this.deps.instanceId, version, error: outcome.error, at: new Date(this.now()).toISOString() });
+        if (index + 1 >= rollout.maxFailuresCount) {
+          await this.maybeRevert(desired, `${index + 1} instance(s) failed ${version} (--max-failures ${rollout.maxFailures}); last: ${this.deps.instanceId}: ${outcome.error}`);
+        }
       }
+      if (ticket) await (admission.canary ? markTicket(docs, ticket, 'failed', this.now(), outcome.error) : releaseTicket(docs, ticket));
     } catch (error) {
       this.deps.log.warn({ version, err: describeError(error) }, 'could not record the end of the deploy in the rollout records');
     }
@@ -157,9 +160,19 @@ export class RolloutGate {
     return { kind: 'passed' };
   }
 
-  private admitted(version: string, ticket: HeldTicket, canary: boolean): Admission {
+  /**
+   * A ticket taken: the budget is checked once more, since a failure may have
+   * been recorded between the first check and the take (a failed holder records
+   * its failure before it frees its ticket). Spent: the ticket goes back.
+   */
+  private async admitted(desired: Versioned<DesiredState>, rollout: RolloutPolicy, ticket: HeldTicket, canary: boolean): Promise<Admission> {
+    const { docs } = this.deps.store;
+    if (await failuresReached(docs, rollout.id, rollout.maxFailuresCount)) {
+      await (canary ? markTicket(docs, ticket, 'failed', this.now(), 'not deployed: the failure budget was spent') : releaseTicket(docs, ticket));
+      return { kind: 'wait', reason: `the failure budget of rollout ${rollout.id} is spent` };
+    }
     this.startRenewing(ticket);
-    return { kind: 'deploy', version, ticket, canary };
+    return { kind: 'deploy', version: desired.value.version, ticket, canary };
   }
 
   private startRenewing(first: HeldTicket): void {

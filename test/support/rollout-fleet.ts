@@ -16,6 +16,8 @@ export interface FleetInstance {
   readonly port: number;
   readonly configPath: string;
   agent: SpawnedAgent | undefined;
+  /** The log lines of the agents it ran before the current one (restart). */
+  earlierLogs?: Record<string, unknown>[];
 }
 
 /**
@@ -34,6 +36,10 @@ export interface RolloutFleet {
   add(): Promise<FleetInstance>;
   /** SIGKILLs an instance's agent (its workers leave with it, or are killed at stop). */
   kill(instance: FleetInstance): Promise<void>;
+  /** Starts the agent of an instance again, on its config and disk. */
+  restart(instance: FleetInstance): void;
+  /** Whether the instance's agent process has exited. */
+  isDown(instance: FleetInstance): boolean;
   /** Every log line of every agent, with its instance id, in time order. */
   log(): (Record<string, unknown> & { instance: string })[];
   stop(): Promise<void>;
@@ -92,9 +98,14 @@ export async function startRolloutFleet(s3: S3Server, size: number, overrides: P
     push: (version, flags = [], options = {}) => cli('push', version, '--dir', makeFixtureRelease(path.join(work, 'src'), version, { bootMs: 0, ...options }).dir, ...flags),
     add,
     kill,
+    restart(instance) {
+      instance.earlierLogs = [...(instance.earlierLogs ?? []), ...(instance.agent?.logs ?? [])];
+      instance.agent = spawnAgent(instance.configPath, S3_TEST_ENV);
+    },
+    isDown: (instance) => instance.agent === undefined || instance.agent.child.exitCode !== null || instance.agent.child.signalCode !== null,
     log: () =>
       instances
-        .flatMap((i) => (i.agent?.logs ?? []).map((l): Record<string, unknown> & { instance: string } => ({ ...l, instance: i.id })))
+        .flatMap((i) => [...(i.earlierLogs ?? []), ...(i.agent?.logs ?? [])].map((l): Record<string, unknown> & { instance: string } => ({ ...l, instance: i.id })))
         .sort((a, b) => String(a.time).localeCompare(String(b.time))),
     async stop() {
       await Promise.all(

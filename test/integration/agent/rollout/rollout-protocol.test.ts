@@ -66,6 +66,22 @@ describe.each(backends)('rollout protocol: %s', (_name, makeBackend) => {
     await expect(store.docs.list('rollouts/x/')).resolves.toEqual(['doc.json']);
   });
 
+  it('removes a document only while its tag is the one read', async () => {
+    const first = await store.docs.create('rollouts/x/pause.json', '{"n":1}');
+    const second = await store.docs.replace('rollouts/x/pause.json', first ?? '', '{"n":2}');
+    await expect(store.docs.remove('rollouts/x/pause.json', first ?? '')).resolves.toBe(false);
+    await expect(store.docs.remove('rollouts/x/pause.json', second ?? '')).resolves.toBe(true);
+    await expect(store.docs.read('rollouts/x/pause.json')).resolves.toBeUndefined();
+    await expect(store.docs.list('rollouts/x/')).resolves.toEqual([]);
+  });
+
+  it('a rollout with no instance live within its deadline is reverted', async () => {
+    const desired = await desire(store, policy({ deadlineMs: 1_000, startedAt: new Date(Date.now() - 5_000).toISOString() }));
+    all = gates(store, 1);
+    await expect(all[0]?.admit(desired, running)).resolves.toMatchObject({ kind: 'wait', reason: expect.stringMatching(/passed its deadline/) });
+    expect((await store.readDesired())?.value).toMatchObject({ version: 'v1', revertedFrom: 'v2', revertReason: 'no instance got v2 live within the deadline of 1000 ms' });
+  });
+
   it('12 racers never exceed a batch of 2, and every one of them gets its turn', async () => {
     const desired = await desire(store, policy({ batch: '2', batchSize: 2 }));
     all = gates(store, RACERS);
