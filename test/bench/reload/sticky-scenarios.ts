@@ -46,7 +46,9 @@ export interface StickyBenchResult {
 }
 
 const CLIENTS = 30;
-const SETTLE_MS = 20_000;
+const SETTLE_MS = 15_000;
+/** Short: under rr most emits never get an ack, and stopping waits for their retries. */
+const ACK_TIMEOUT_MS = 2_000;
 const THROUGHPUT_MS = 5_000;
 
 function transportsOf(scenario: StickyScenario): ('polling' | 'websocket')[] {
@@ -79,7 +81,7 @@ const quietly = (p: Promise<void>): Promise<void> => p.catch(() => undefined);
 
 /** Clients connect to v1, the release rolls to v2, and the counts cover the whole run. */
 async function clientsThroughRoll(port: number, scenario: StickyScenario, roll: () => Promise<void>): Promise<SocketIoLoadReport> {
-  const load = new SocketIoLoad({ port, clients: CLIENTS, transports: transportsOf(scenario) });
+  const load = new SocketIoLoad({ port, clients: CLIENTS, transports: transportsOf(scenario), ackTimeoutMs: ACK_TIMEOUT_MS });
   try {
     await quietly(load.waitFor((r) => r.connected === CLIENTS && r.versionsAtEnd.v1 === CLIENTS, SETTLE_MS, 'clients on v1'));
     await roll();

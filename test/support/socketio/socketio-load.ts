@@ -11,6 +11,8 @@ export interface SocketIoLoadOptions {
   readonly agent?: Agent;
   /** Pause between one client's acked emits. @default 50 */
   readonly pauseMs?: number;
+  /** socket.io's ackTimeout (5 retries): how long an emit may wait for its ack. @default 10000 */
+  readonly ackTimeoutMs?: number;
 }
 
 export interface SocketIoLoadReport {
@@ -72,7 +74,7 @@ export class SocketIoLoad {
       ...(o.agent ? { agent: o.agent as unknown as string } : {}),
       reconnectionDelay: 200,
       reconnectionDelayMax: 1000,
-      ackTimeout: 10_000,
+      ackTimeout: o.ackTimeoutMs ?? 10_000,
       retries: 5,
     });
     const state: ClientState = { socket, connects: 0, lastVersion: undefined, inFlight: false };
