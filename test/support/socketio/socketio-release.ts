@@ -3,7 +3,7 @@ import path from 'node:path';
 import { repoRoot } from '../fixture-releases';
 
 /** The fixture apps of test/fixtures/apps/ that run unmodified under `deploy-agent`. */
-export type FixtureApp = 'socketio-app' | 'express-app' | 'fastify-app' | 'koa-app' | 'http2-app';
+export type FixtureApp = 'socketio-app' | 'express-app' | 'fastify-app' | 'koa-app' | 'h2-app';
 
 /**
  * A release directory whose server.js loads a fixture app; its dependencies

@@ -66,7 +66,7 @@ describe('frameworks rolled under schedulingPolicy "sticky" by a real agent', ()
   it('http2 (h2c): one long-lived session moves to the new release with 0 failed streams', async () => {
     h = await startAgentHarness({ app: { workers: 3, schedulingPolicy: 'sticky', wsCloseWindowMs: 300, idleGraceMs: 200 } });
     const harness = h;
-    const dir = makeAppRelease(harness.work, 'http2-app');
+    const dir = makeAppRelease(harness.work, 'h2-app');
     await pushDir(harness, 'v1', dir);
     await harness.agent.start();
     await waitUntil(() => harness.agent.status.version === 'v1', 30_000, 'the agent to run v1');
