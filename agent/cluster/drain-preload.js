@@ -6,9 +6,11 @@
  * with no shutdown code of its own is replaced without a failed request:
  *
  * - On 'shutdown', responses not yet started get `Connection: close`; keep-alive
- *   sockets are closed after the response that follows, or once idle for
- *   `DEPLOYCTL_IDLE_GRACE_MS` (never slammed shut the moment the server closes,
- *   which is when a client may be sending on them).
+ *   sockets are closed after the response that follows, or once idle for the
+ *   keep-alive timeout the server announced to the client (`Keep-Alive:
+ *   timeout=N`), or `DEPLOYCTL_IDLE_GRACE_MS` when that is longer (never
+ *   slammed shut the moment the server closes, nor while the client may still
+ *   pick the socket for its next request: see idleCloseAfterMs).
  * - Upgraded (WebSocket) sockets are held until the supervisor says the roll is
  *   over, then closed with a proper close frame, code 1012 (service restart),
  *   spread over a window, so clients reconnect once and not all at once.
@@ -49,6 +51,7 @@ const wsCloseTimeoutMs = 3000;
  * @property {Set<import('node:http').ServerResponse>} inFlight responses not yet finished
  * @property {number} idleSince when the last response finished (or the socket connected)
  * @property {boolean} upgraded taken over by a WebSocket (or other upgrade) handler
+ * @property {import('node:net').Server} server the http(s) server that accepted it
  */
 /** @type {Map<import('node:net').Socket, Conn>} */
 const conns = new Map();
@@ -132,7 +135,7 @@ function patchServer(target, connectionEvent) {
 function track(server, socket) {
   if (!socket || conns.has(socket)) return;
   servers.add(server);
-  conns.set(socket, { inFlight: new Set(), idleSince: Date.now(), upgraded: false });
+  conns.set(socket, { inFlight: new Set(), idleSince: Date.now(), upgraded: false, server });
   socket.once('close', () => conns.delete(socket));
 }
 
@@ -201,14 +204,32 @@ function openConnections() {
   return open;
 }
 
-/** Ends keep-alive sockets that have been idle for the grace period. */
+/** Ends keep-alive sockets that have been idle long enough (idleCloseAfterMs). */
 function sweep() {
   const now = Date.now();
   for (const [socket, conn] of conns) {
-    if (conn.upgraded || conn.inFlight.size > 0 || now - conn.idleSince < idleGraceMs) continue;
+    if (conn.upgraded || conn.inFlight.size > 0 || now - conn.idleSince < idleCloseAfterMs(conn)) continue;
     socket.end();
     setTimeout(() => socket.destroy(), wsCloseTimeoutMs).unref();
   }
+}
+
+/**
+ * How long an idle keep-alive socket stays open. The client was told with its
+ * last response (`Keep-Alive: timeout=N`, node's server.keepAliveTimeout, 5 s
+ * by default) that it may send its next request on it until then, and nothing
+ * can tell it otherwise on an idle HTTP/1.1 connection: a close before that
+ * races with a client that picks the socket in the same instant (it gets
+ * "socket hang up", which node's http client does not retry). So a worker
+ * retired by a roll closes it no earlier than node itself would (idleGraceMs
+ * if longer, or if no timeout was announced). In service-out alone the load
+ * balancer sends no new requests to the instance: idleGraceMs.
+ * @param {Conn} conn
+ */
+function idleCloseAfterMs(conn) {
+  const announcedMs = Number(/** @type {{ keepAliveTimeout?: unknown }} */ (/** @type {unknown} */ (conn.server)).keepAliveTimeout);
+  if (!draining || !Number.isFinite(announcedMs) || announcedMs <= 0) return idleGraceMs;
+  return Math.max(idleGraceMs, announcedMs);
 }
 
 /**

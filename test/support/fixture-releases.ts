@@ -32,6 +32,8 @@ export interface FixtureReleaseOptions {
   readonly bootGate?: string;
   /** Listen on PORT at this host only. */
   readonly listenHost?: string;
+  /** The app's server.keepAliveTimeout (announced as `Keep-Alive: timeout=N`). @default node's 5000 */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /** The repository root, found from this file both as source and as compiled dist/. */
