@@ -1,4 +1,8 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { HookPidFile } from './hooks/hook-pid-file';
+import { defaultEnvironments } from './secrets/default-environments';
+import type { ReleaseEnvironments } from './secrets/release-environments';
 import { ClusterHost } from './cluster/cluster-host';
 import { Supervisor } from './cluster/supervisor';
 import type { WorkerHost } from './cluster/worker-host';
@@ -44,6 +48,8 @@ export class Agent {
   private config: RuntimeConfig;
   private readonly store: ReleaseStore;
   private readonly dirs: ReleaseDirs;
+  /** Each release's env and secrets (agent/secrets/). */
+  private readonly environments: ReleaseEnvironments;
   private readonly supervisor: Supervisor;
   /** Control socket and metrics (agent/control/operator-endpoints.ts). */
   private readonly endpoints: OperatorEndpoints;
@@ -69,6 +75,7 @@ export class Agent {
     this.config = config;
     this.store = deps.store ?? openStore(config.store, process.cwd(), config.s3);
     this.dirs = deps.dirs ?? new ReleaseDirs(config.releasesDir);
+    this.environments = defaultEnvironments(config.releasesDir, () => this.config.ssm);
     const log = deps.log;
     this.supervisor = new Supervisor(config.app, {
       host: deps.host ?? new ClusterHost(config.app.schedulingPolicy),
@@ -101,6 +108,8 @@ export class Agent {
     await this.dirs.prepare();
     const leftovers = await this.dirs.removeLeftovers();
     if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed partial unpacks left by an earlier run');
+    const leftoverHook = new HookPidFile(path.join(this.dirs.root, 'hook.pid')).killLeftover();
+    if (leftoverHook !== undefined) log.warn({ pgid: leftoverHook }, 'killed the process group of a hook the last run left running');
     const { state, problem } = await readAgentState(this.dirs.stateFile);
     if (problem) log.warn({ file: this.dirs.stateFile }, problem);
     const current = await this.dirs.current();
@@ -131,21 +140,25 @@ export class Agent {
         ...(membership ? { serviceOut: { traffic: membership.traffic, slots: membership.slots } } : {}),
         signal: this.stopSignal.signal,
         rollout: this.rolloutGate,
+        instanceId,
+        environments: this.environments,
       },
       fixed,
     );
     this.deployer = deployer;
     const identity = { instanceId, agentVersion: readAgentVersion() };
     const snapshot = (): InstanceReport =>
-      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, stopped: this.stopped });
+      instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, retrying: deployer.retrying, stopped: this.stopped, hook: deployer.hook });
     this.snapshot = snapshot;
     this.reporter = new StatusReporter({ store: this.store, log, heartbeatMs: this.config.heartbeatMs, snapshot });
     if (current) {
       try {
-        await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current) });
+        const { env } = await this.environments.resolve(await this.environments.recall(current));
+        await this.supervisor.start({ version: current, dir: this.dirs.dirOf(current), env });
         log.info({ version: current }, `serving ${current} (current)`);
       } catch (error) {
-        log.error({ version: current, err: describeError(error) }, `cannot start current release ${current}`);
+        // Not served: the first convergence pass deploys it (or desired) again once it can.
+        log.error({ version: current, code: error instanceof DeployError ? error.code : 'UNEXPECTED', err: describeError(error) }, `cannot start current release ${current}`);
       }
     } else {
       log.info({ store: this.store.url }, 'no release on this instance yet; waiting for desired.json');
@@ -240,7 +253,14 @@ export class Agent {
         await writeAgentState(this.dirs.stateFile, state);
         this.stateChanged(state);
       };
-      const done = await rollBackLocally(deployer.state, { store: this.store, dirs: this.dirs, supervisor: this.supervisor, log: this.deps.log, save });
+      const done = await rollBackLocally(deployer.state, {
+        store: this.store,
+        dirs: this.dirs,
+        supervisor: this.supervisor,
+        log: this.deps.log,
+        save,
+        envOf: async (version) => (await this.environments.resolve(await this.environments.recall(version))).env,
+      });
       return { from: done.from, to: done.to, durationMs: done.durationMs, remembered: done.remembered };
     });
   }

@@ -12,6 +12,11 @@ export interface Release {
   readonly dir: string;
   /** Entry file relative to `dir`; the supervisor's `entry` option when absent. */
   readonly entry?: string;
+  /**
+   * The release's own environment (manifest `env`, then resolved secrets), over
+   * app.env. Held in memory only: never written to disk or a report.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -140,7 +145,7 @@ export class ManagedWorker {
     this.checkReady();
   }
 
-  /** True once it listens on app.port (any address family, any host). */
+  /** True once it listens on app.port over TCP (any address family, any host). */
   listensOnAppPort(): boolean {
     return this.ports.includes(this.options.port);
   }
@@ -226,7 +231,9 @@ export class ManagedWorker {
 
   private onListening(address: ListenAddress): void {
     if (this.state === 'online') this.to('listening', ['online']);
-    if (address.port !== undefined && !this.ports.includes(address.port)) this.ports.push(address.port);
+    // A UDP bind (dgram in a worker) fires 'listening' too; only a TCP listen can serve the ALB.
+    const tcp = address.addressType !== 'udp4' && address.addressType !== 'udp6';
+    if (tcp && address.port !== undefined && !this.ports.includes(address.port)) this.ports.push(address.port);
     this.checkReady();
   }
 

@@ -4,8 +4,10 @@
  * restart timer outlives a failed start), and nothing is forked once `stopping`.
  *
  *   idle ─► starting ─► running ─► stopping ─► stopped
- *    ▲         │                      ▲
- *    └─────────┘ (start failed)       └── from idle or starting too (stop() at any time)
+ *    ▲         │           │          ▲
+ *    ├─────────┘           │          └── from idle or starting too (stop() at any time)
+ *    │ (start failed)      │
+ *    └─────────────────────┘ (stopWorkers: the first release could not be committed)
  *
  * Events are named after the state reached.
  */
@@ -14,7 +16,7 @@ export type SupervisorPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'st
 const allowed: Readonly<Record<SupervisorPhase, readonly SupervisorPhase[]>> = {
   idle: ['starting', 'stopping'],
   starting: ['running', 'idle', 'stopping'],
-  running: ['stopping'],
+  running: ['idle', 'stopping'],
   stopping: ['stopped'],
   stopped: [],
 };

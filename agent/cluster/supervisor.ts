@@ -84,6 +84,11 @@ export class Supervisor {
     return this.current?.version;
   }
 
+  /** The release the workers run (with its env), undefined when not started. */
+  get release(): Release | undefined {
+    return this.current;
+  }
+
   /**
    * Starts every worker on `release` at once and resolves when all are ready
    * and the port answers; `current` is set only then. A failed start leaves
@@ -161,6 +166,21 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Drains and stops every worker and goes back to `idle`: nothing is served
+   * and `version` is undefined, and a later start() can try again. For a first
+   * release that could not be made the instance's own on disk (DESIGN §2), so
+   * that what runs is what a restart serves.
+   */
+  async stopWorkers(): Promise<void> {
+    if (this.phase() !== 'running' || this.rolling) throw new DeployError('SUPERVISOR_NOT_STARTED', 'only a running supervisor that is not rolling can stop its workers');
+    this.pool.to('idle'); // from here no crashed worker is restarted
+    this.current = undefined;
+    for (const slot of this.pool.slots) slot.cancelRestart();
+    await this.letGoEveryWorker();
+    this.pool.slots = [];
+  }
+
   /** Graceful stop: every worker drains and exits; killed after shutdownTimeoutMs. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();
@@ -195,13 +215,18 @@ export class Supervisor {
 
   private async stopAll(): Promise<void> {
     this.pool.to('stopping');
-    const windowMs = Math.min(this.options.wsCloseWindowMs, Math.floor(this.options.shutdownTimeoutMs / 2));
     for (const slot of this.pool.slots) slot.cancelRestart();
-    const workers = this.allWorkers();
-    for (const worker of workers) worker.letGo(windowMs);
-    await Promise.all(workers.map((w) => w.exited));
+    await this.letGoEveryWorker();
     // A start under way lets go of its own workers; wait for those too.
     while (this.pool.live.size > 0) await Promise.all(this.allWorkers().map((w) => w.exited));
     this.pool.to('stopped');
+  }
+
+  /** Every live worker drains (WebSockets closed within the window) and exits; resolves once all have. */
+  private async letGoEveryWorker(): Promise<void> {
+    const windowMs = Math.min(this.options.wsCloseWindowMs, Math.floor(this.options.shutdownTimeoutMs / 2));
+    const workers = this.allWorkers();
+    for (const worker of workers) worker.letGo(windowMs);
+    await Promise.all(workers.map((w) => w.exited));
   }
 }

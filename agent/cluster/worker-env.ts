@@ -4,11 +4,13 @@ import { CONTROL_FD } from './worker-host';
 
 /**
  * A worker's complete environment: the agent's own (less the cluster's
- * NODE_UNIQUE_ID), the configured env, PORT and APP_VERSION, and the
- * settings the drain preload and the websocket-drain helper read.
+ * NODE_UNIQUE_ID), the configured env (app.env), the release's own env
+ * (manifest `env` and resolved secrets: they win over app.env), PORT and
+ * APP_VERSION, and the settings the drain preload and the websocket-drain
+ * helper read. Hooks get the same (agent/hooks/hook-env.ts).
  */
 export function workerEnv(
-  options: ResolvedSupervisorOptions,
+  options: Pick<ResolvedSupervisorOptions, 'env' | 'port' | 'idleGraceMs' | 'wsCloseWindowMs' | 'drainPreload'>,
   release: Release,
   baseEnv: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
@@ -19,6 +21,7 @@ export function workerEnv(
   return {
     ...env,
     ...options.env,
+    ...release.env,
     PORT: String(options.port),
     APP_VERSION: release.version,
     DEPLOYCTL_IDLE_GRACE_MS: String(options.idleGraceMs),

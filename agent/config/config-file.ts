@@ -222,6 +222,28 @@ export const configFileSchema = z.strictObject({
       description: 'The ALB this instance serves behind; setting it turns service-out deploys on.',
       defaultNote: 'none (rolling deploys only)',
     }),
+  ssm: z
+    .strictObject({
+      region: z.string().min(1).optional().meta({ description: 'Region of SSM Parameter Store.', defaultNote: '`AWS_REGION`, else us-east-1' }),
+      endpoint: z.string().url().optional().meta({ description: 'SSM API endpoint (tests point it at the emulator).', defaultNote: "AWS's own" }),
+    })
+    .optional()
+    .meta({ description: "Where a release's `--secret KEY=ssm:/path` references are read (GetParameters, WithDecryption).", defaultNote: 'AWS defaults' }),
+  hooks: z
+    .strictObject({
+      onceLeaseMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .max(3_600_000)
+        .optional()
+        .meta({
+          description:
+            "Lease of the agent running a release's `once` hook (`locks/once-<version>.json`), renewed every third of it: how long after a runner dies another agent takes the hook over.",
+        }),
+    })
+    .optional()
+    .meta({ description: "How the agent runs a release's hooks (declared in the release's `deployctl.json`)." }),
   instanceId: z
     .string()
     .regex(VERSION_PATTERN, 'an instance id like i-0123456789abcdef0')

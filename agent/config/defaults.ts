@@ -43,5 +43,7 @@ export const agentDefaults = {
     /** 30 min: several instances ahead of this one, each minutes out of service. */
     slotWaitTimeoutMs: 1_800_000,
   },
+  /** 60 s: renewed every 20 s; a dead runner holds the fleet's deploy of that version up a minute at most. */
+  hooks: { onceLeaseMs: 60_000 },
   control: { socket: '/run/deploy-agent.sock' },
 } as const;

@@ -95,6 +95,8 @@ export function buildRuntimeConfig(file: z.output<typeof configFileSchema>, conf
           slotWaitTimeoutMs: file.loadBalancer.slotWaitTimeoutMs ?? d.loadBalancer.slotWaitTimeoutMs,
         }
       : undefined,
+    ssm: { region: file.ssm?.region, endpoint: file.ssm?.endpoint },
+    hooks: { onceLeaseMs: file.hooks?.onceLeaseMs ?? d.hooks.onceLeaseMs },
     instanceId: file.instanceId,
     trustedKeys: (file.trustedKeys ?? []).map((text) => parseTrustedKey(text)),
     control: {

@@ -37,6 +37,10 @@ export interface RuntimeConfig {
         readonly slotWaitTimeoutMs: number;
       }
     | undefined;
+  /** SSM Parameter Store of release secrets (agent/secrets/). */
+  readonly ssm: { readonly region: string | undefined; readonly endpoint: string | undefined };
+  /** Release hooks (agent/hooks/). */
+  readonly hooks: { readonly onceLeaseMs: number };
   readonly instanceId: string | undefined;
   /** Parsed at load (load.ts); empty: signatures are not checked. */
   readonly trustedKeys: readonly TrustedKey[];

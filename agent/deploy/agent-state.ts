@@ -11,6 +11,8 @@ const lastDeploySchema = z.object({
   result: z.enum(['succeeded', 'failed', 'rolled-back']),
   error: z.string().optional(),
   errorCode: z.string().optional(),
+  /** A failure after the deploy went live (the afterLive hook): reported, not rolled back. */
+  warning: z.string().optional(),
   startedAt: z.string(),
   durationMs: z.number(),
 });
@@ -27,6 +29,8 @@ export const agentStateSchema = z.object({
   lastDeploy: lastDeploySchema.nullable(),
   /** Versions that went live on this instance, oldest first, each with when it last did (rollback and prune prefer these). */
   wentLive: z.array(z.object({ version: z.string(), at: z.string() })).optional(),
+  /** Versions whose `prepare` hook ran on their current unpack here: not run again on a rollback to them. */
+  prepared: z.array(z.string()).optional(),
   updatedAt: z.string(),
 });
 

@@ -7,10 +7,16 @@ import type { ReleaseDirs } from './release-dirs';
 
 export interface CommitDeps {
   readonly dirs: ReleaseDirs;
-  readonly supervisor: Supervisor;
+  /** Only its roll (back to `before`) is used. */
+  readonly supervisor: Pick<Supervisor, 'roll'>;
   readonly log: Logger;
   /** Moves the deploy to `rolling-back` (called before anything is undone). */
   readonly rollingBack: () => Promise<void>;
+  /**
+   * The first release could not be named by `current`: takes the instance
+   * out of service if it is in, and stops every worker (Supervisor.stopWorkers).
+   */
+  readonly standDown: () => Promise<void>;
 }
 
 export interface CommitPlan {
@@ -38,9 +44,15 @@ export type CommitOutcome = 'committed' | 'kept';
  *   (written at every step, with `current` still `before`) is true again.
  * - If `current` cannot be pointed back, or the workers cannot roll back, the
  *   new release stays, with `current` naming it (`kept`): state.json is stale
- *   until its next write, and a restart serves what ran.
+ *   until its next write, and a restart serves what ran. Only when `current`
+ *   cannot name the new release either (the workers run it, `current` names
+ *   `before`) is the error thrown: the deploy is reported failed while the new
+ *   release runs, which is the truth.
  *
- * The first deploy has nothing to go back to: its workers keep running.
+ * The first deploy has nothing to go back to. When `current` names it already
+ * (only state.json failed) it stays (`kept`, as above); when `current` could
+ * not be made, nothing would serve it after a restart, so its workers are
+ * stopped (`standDown`) and the error is thrown: nothing runs, as before.
  */
 export async function commitRelease(deps: CommitDeps, plan: CommitPlan): Promise<CommitOutcome> {
   const { dirs } = deps;
@@ -56,14 +68,25 @@ export async function commitRelease(deps: CommitDeps, plan: CommitPlan): Promise
     });
     return 'committed';
   } catch (error) {
-    if (plan.before === undefined) {
-      deps.log.error({ version, err: describeError(error) }, `${describeError(error)}; ${version} is the first release here, so it keeps running`);
-      throw error;
-    }
+    if (plan.before === undefined) return firstRelease(deps, plan, switched, error);
     await deps.rollingBack();
     if (await undo(deps, plan, plan.before, switched, error)) throw error;
     return 'kept';
   }
+}
+
+/** The first release here could not be committed: kept when `current` names it, else its workers stop and the error is thrown. */
+async function firstRelease(deps: CommitDeps, plan: CommitPlan, switched: boolean, error: unknown): Promise<CommitOutcome> {
+  const { version } = plan.release;
+  const err = describeError(error);
+  if (switched) {
+    deps.log.error({ version, err }, `${err}; ${version} is the first release here and current names it, so it stays (state.json is stale until its next write)`);
+    return 'kept';
+  }
+  await deps.rollingBack();
+  deps.log.error({ step: 'rolling-back', version, err }, `${err}; ${version} is the first release here and current cannot name it, so a restart would serve nothing: stopping its workers`);
+  await deps.standDown();
+  throw error;
 }
 
 /** Puts `current` and the workers back on `before`; false when the new release had to stay (then `current` names it). */
@@ -77,10 +100,11 @@ async function undo(deps: CommitDeps, plan: CommitPlan, before: Release, switche
   }
   const back = await supervisor.roll(before);
   if (back.ok) return true;
-  // The workers went back to the new release: `current` follows them.
+  // The workers went back to the new release: `current` follows them, if it can.
   log.error({ step: 'rolling-back', version, err: back.failure?.message }, `rollback to ${before.version} failed; ${version} stays`);
-  await pointCurrentAt(deps, version);
-  return false;
+  if (await pointCurrentAt(deps, version)) return false;
+  log.error({ step: 'rolling-back', version }, `${version} runs but current still names ${before.version}, which a restart would serve; free disk space under ${deps.dirs.root} and deploy again`);
+  return true;
 }
 
 async function pointCurrentAt(deps: CommitDeps, version: string): Promise<boolean> {

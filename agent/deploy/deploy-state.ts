@@ -2,17 +2,19 @@
  * The deploy state machine of DESIGN §2, as the status report and the logs
  * name it step by step:
  *
- *   idle → fetching → unpacking → (draining) → rolling → validating → (registering) → idle
+ *   idle → fetching → unpacking → (preparing) → (draining) → rolling → validating → (registering) → idle
  *
  * and on any failure `→ rolling-back → idle`. `draining` and `registering`
- * belong to service-out deploys. Events are named after the state reached.
+ * belong to service-out deploys; `preparing` to releases with a `prepare` or
+ * `once` hook (agent/hooks/). Events are named after the state reached.
  */
-export type DeployState = 'idle' | 'fetching' | 'unpacking' | 'draining' | 'rolling' | 'validating' | 'registering' | 'rolling-back';
+export type DeployState = 'idle' | 'fetching' | 'unpacking' | 'preparing' | 'draining' | 'rolling' | 'validating' | 'registering' | 'rolling-back';
 
 const allowed: Readonly<Record<DeployState, readonly DeployState[]>> = {
   idle: ['fetching'],
-  fetching: ['unpacking', 'draining', 'rolling', 'rolling-back'],
-  unpacking: ['draining', 'rolling', 'rolling-back'],
+  fetching: ['unpacking', 'preparing', 'draining', 'rolling', 'rolling-back'],
+  unpacking: ['preparing', 'draining', 'rolling', 'rolling-back'],
+  preparing: ['draining', 'rolling', 'rolling-back'],
   draining: ['rolling', 'rolling-back'],
   rolling: ['validating', 'rolling-back'],
   validating: ['registering', 'idle', 'rolling-back'],

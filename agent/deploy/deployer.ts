@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Release } from '../cluster/managed-worker';
 import type { Supervisor } from '../cluster/supervisor';
 import type { RuntimeConfig } from '../config/runtime-config';
@@ -14,10 +16,16 @@ import { commitRelease } from './commit-release';
 import { transition, type DeployState } from './deploy-state';
 import { checkHealth } from './health-check';
 import type { ReleaseDirs } from './release-dirs';
-import { rollFailed } from './roll-failed';
+import { deployRolling } from './rolling-deploy';
 import { deployServiceOut } from './service-out';
 import type { SlotGate } from './service-out-slot';
-import { isTransientFailure, planRetry, retryDue, type RetryPlan } from './retry-backoff';
+import { isTransientFailure, planRetry, retryDue, retryNote, type RetryNote, type RetryPlan } from './retry-backoff';
+import { DeployHooks } from '../hooks/deploy-hooks';
+import { defaultEnvironments } from '../secrets/default-environments';
+import { ReleaseEnvironments } from '../secrets/release-environments';
+import { HookPidFile } from '../hooks/hook-pid-file';
+import { runBeforeRoll } from '../hooks/before-roll';
+import type { RunningHook } from '../hooks/hook-names';
 
 export interface DeployerDeps {
   readonly store: ReleaseStore;
@@ -33,6 +41,10 @@ export interface DeployerDeps {
   readonly signal?: AbortSignal;
   /** Fleet rollouts (agent/rollout/): asked before a deploy whose turn it is, told how it ended. */
   readonly rollout?: Pick<RolloutGate, 'admit' | 'settle'>;
+  /** This instance's id: hooks get it, the once lock is held in its name. @default the host name */
+  readonly instanceId?: string;
+  /** Each release's env and secrets (agent/secrets/). @default from config.ssm, remembered under releasesDir */
+  readonly environments?: ReleaseEnvironments;
 }
 
 /**
@@ -49,23 +61,43 @@ export class Deployer {
   private desiredSeen: string | null = null;
   /** Set after a transient failure (store unreachable, download cut): when to try again. */
   private retry: RetryPlan | undefined;
+  /** What the last try failed with, while it waits to be tried again (the status report's `retrying`). */
+  private retryNote: RetryNote | undefined;
   /** Why the rollout gate last said wait (logged once per change). */
   private waitingFor: string | undefined;
+  /** The current deploy's release hooks (agent/hooks/), and the one running now. */
+  private hooks: DeployHooks | undefined;
+  private running: RunningHook | null = null;
+
+  private readonly environments: ReleaseEnvironments;
 
   constructor(
     private readonly deps: DeployerDeps,
     public state: AgentState,
-  ) {}
+  ) {
+    this.environments = deps.environments ?? defaultEnvironments(deps.dirs.root, () => deps.config().ssm);
+  }
 
   /** The version desired.json named when it was last read; null before the first read or while there is none. */
   get desiredVersion(): string | null {
     return this.desiredSeen;
   }
 
+  /** The release hook running right now (status reports), or null. */
+  get hook(): RunningHook | null {
+    return this.running;
+  }
+
+  /** A deploy waiting to be tried again after a transient failure (until desired.json changes); undefined otherwise. */
+  get retrying(): RetryNote | undefined {
+    return this.retryNote;
+  }
+
   /** One pass: read desired.json and deploy it if it asks for something new. */
   async converge(): Promise<void> {
     const desired = await this.readDesired();
     if (!desired) return;
+    if (this.retry?.desiredEtag !== desired.etag) this.retryNote = undefined; // desired.json changed: not retried as such
     const version = desired.value.version;
     const { supervisor } = this.deps;
     if (version === this.state.current && supervisor.running) return;
@@ -131,6 +163,9 @@ export class Deployer {
     }
     dlog.info({ step: 'fetching', strategy: serviceOut ? 'service-out' : 'rolling' }, `deploying ${version}`);
     this.touchedWorkers = false;
+    this.hooks = undefined;
+    let unpackedNow = false;
+    this.retryNote = undefined;
     try {
       await this.to('fetching', version);
       const manifest = await store.readManifest(version);
@@ -139,6 +174,9 @@ export class Deployer {
       }
       const signer = verifyManifest(manifest, config.trustedKeys);
       if (signer) dlog.info({ step: this.step, keyId: signer.keyId }, `signature of ${version} verified (key ${signer.keyId})`);
+      // Secrets before anything changes: a missing or forbidden one fails the version here.
+      const releaseConfig = ReleaseEnvironments.configOf(manifest);
+      const resolved = await this.environments.resolve(releaseConfig);
       if (await dirs.has(version)) {
         dlog.info({ step: this.step }, `${version} is already unpacked`);
       } else {
@@ -152,9 +190,14 @@ export class Deployer {
           limits: config.limits,
         });
         dlog.info({ step: this.step, files: unpacked.files, bytes: unpacked.bytes }, `unpacked ${version}`);
+        unpackedNow = true;
       }
-      const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}) };
-      const before = previous && (await dirs.has(previous)) ? { version: previous, dir: dirs.dirOf(previous) } : undefined;
+      const release: Release = { version, dir: dirs.dirOf(version), ...(manifest.entry ? { entry: manifest.entry } : {}), env: resolved.env };
+      await this.environments.remember(version, releaseConfig);
+      await this.beforeRoll(release, previous, unpackedNow, resolved.secretValues, dlog);
+      // The running release object carries its env (and resolved secrets) for a rollback to it.
+      const running = supervisor.release?.version === previous ? supervisor.release : undefined;
+      const before = previous && (await dirs.has(previous)) ? (running ?? { version: previous, dir: dirs.dirOf(previous) }) : undefined;
       if (serviceOut) {
         await deployServiceOut(
           {
@@ -170,7 +213,8 @@ export class Deployer {
           before,
         );
       } else {
-        await this.rollIn(release, config, before, dlog);
+        const rolling = { supervisor, log: dlog, step: (next: DeployState) => this.to(next, version), validate: () => this.check(config) };
+        await deployRolling(rolling, release, before);
       }
       const next: AgentState = {
         ...withWentLive(this.state, version),
@@ -182,12 +226,14 @@ export class Deployer {
         lastDeploy: { version, result: 'succeeded', startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() },
       };
       const rollingBack = () => this.to('rolling-back', version);
-      await commitRelease({ dirs, supervisor, log: dlog, rollingBack }, { release, before, next });
+      const standDown = () => this.standDown(dlog);
+      await commitRelease({ dirs, supervisor, log: dlog, rollingBack, standDown }, { release, before, next });
       this.step = transition(this.step, 'idle');
       this.state = next;
       this.deps.onChange?.(this.state);
       this.retry = undefined;
       dlog.info({ step: 'idle', durationMs: Date.now() - startedAt.getTime() }, `${version} is live`);
+      await this.afterLive(dlog);
       await this.prune(config.keep);
       return { ok: true };
     } catch (error) {
@@ -195,36 +241,60 @@ export class Deployer {
     }
   }
 
-  /** A rolling deploy: replace the workers in place, check, and roll back when the check fails. */
-  private async rollIn(release: Release, config: RuntimeConfig, previous: Release | undefined, dlog: Logger): Promise<void> {
-    const { supervisor } = this.deps;
-    await this.to('rolling', release.version);
-    if (supervisor.running) {
-      const result = await supervisor.roll(release);
-      if (!result.ok) throw rollFailed(result);
-      dlog.info({ step: this.step, rollMs: result.rollMs }, `workers replaced with ${release.version}`);
-    } else {
-      await supervisor.start(release);
-      dlog.info({ step: this.step }, `workers started on ${release.version}`);
+  /** Out of service (when in) and every worker stopped: the first release could not be committed. */
+  private async standDown(dlog: Logger): Promise<void> {
+    const traffic = this.deps.serviceOut?.traffic;
+    if (traffic?.inService) {
+      await traffic.takeOut(this.deps.signal ? { signal: this.deps.signal } : {}).catch((error: unknown) => {
+        dlog.error({ err: describeError(error) }, `could not take this instance out of service before stopping its workers: ${describeError(error)}`);
+      });
     }
-    await this.to('validating', release.version);
-    try {
-      await this.check(config);
-    } catch (error) {
-      if (previous) {
-        await this.to('rolling-back', release.version);
-        dlog.warn({ step: 'rolling-back', err: describeError(error) }, `health check failed; rolling back to ${previous.version}`);
-        const back = await supervisor.roll(previous);
-        if (!back.ok) dlog.error({ step: 'rolling-back', err: back.failure?.message }, `rollback to ${previous.version} failed too`);
-      }
-      throw error;
-    }
+    await this.deps.supervisor.stopWorkers();
   }
 
-  /** The app's health check (app.healthCheck), when there is one. */
+  /** The app's health check (app.healthCheck), when there is one, then the release's `validate` hook. */
   private async check(config: RuntimeConfig): Promise<void> {
     const check = config.healthCheck;
     if (check) await checkHealth(config.app.port, check.path, check.timeoutMs);
+    await this.hooks?.run('validate');
+  }
+
+  /** Before any worker changes: the release's `prepare` and `once` hooks, in `preparing` (agent/hooks/before-roll.ts). */
+  private async beforeRoll(release: Release, previous: string | null, unpackedNow: boolean, secretValues: readonly string[], dlog: Logger): Promise<void> {
+    this.hooks = await DeployHooks.load(
+      {
+        store: this.deps.store,
+        config: this.deps.config(),
+        instanceId: this.deps.instanceId ?? hostname(),
+        log: dlog,
+        step: () => this.step,
+        signal: this.deps.signal ?? new AbortController().signal,
+        redact: secretValues,
+        pidFile: new HookPidFile(path.join(this.deps.dirs.root, 'hook.pid')),
+        onHook: (hook) => {
+          this.running = hook;
+          this.deps.onChange?.(this.state);
+        },
+      },
+      release,
+      previous,
+    );
+    await runBeforeRoll(this.hooks, {
+      prepared: this.state.prepared ?? [],
+      unpackedNow,
+      log: dlog,
+      enter: () => this.to('preparing', release.version),
+      recordPrepared: (prepared) => (this.state = { ...this.state, prepared }),
+    });
+  }
+
+  /** After live: the `afterLive` hook; its failure is logged and reported with the deploy, never rolled back. */
+  private async afterLive(dlog: Logger): Promise<void> {
+    const warning = await this.hooks?.afterLive();
+    if (warning === undefined || !this.state.lastDeploy) return;
+    this.state = { ...this.state, lastDeploy: { ...this.state.lastDeploy, warning } };
+    await this.deps.dirs.writeState(this.state).catch((error: unknown) => dlog.warn({ step: this.step, err: describeError(error) }, 'state.json not updated with the afterLive failure'));
+    this.deps.onChange?.(this.state);
   }
 
   private async fail(desired: Versioned<DesiredState>, version: string, error: unknown, startedAt: Date, previous: string | null): Promise<DeployOutcome> {
@@ -253,9 +323,11 @@ export class Deployer {
       },
     };
     await this.to('idle', null);
+    const serving = this.deps.supervisor.version ?? null;
+    const what = servingPrevious ? `${previous} keeps serving` : serving ? `${serving} serves` : 'nothing else to serve';
     this.deps.log.error(
-      { step: this.step, version, code: codeOf(error), err: reason, serving: this.deps.supervisor.version ?? null },
-      `deploy of ${version} failed; ${servingPrevious ? `${previous} keeps serving` : 'nothing else to serve'}; not retried until desired.json changes`,
+      { step: this.step, version, code: codeOf(error), err: reason, serving },
+      `deploy of ${version} failed; ${what}; not retried until desired.json changes`,
     );
     return { ok: false, error: reason, counts: !interrupted };
   }
@@ -267,6 +339,7 @@ export class Deployer {
    */
   private async failTransiently(desired: Versioned<DesiredState>, version: string, error: unknown): Promise<void> {
     this.retry = planRetry(this.retry, { version, desiredEtag: desired.etag }, Date.now(), this.deps.config().pollIntervalMs);
+    this.retryNote = retryNote(this.retry, codeOf(error), describeError(error));
     if (this.step !== 'rolling-back' && this.step !== 'idle') await this.to('rolling-back', version);
     await this.to('idle', null);
     const serving = this.deps.supervisor.version ?? null;
@@ -281,6 +354,8 @@ export class Deployer {
     try {
       const removed = await this.deps.dirs.prune(keep, protect, wentLiveNewestFirst(this.state));
       if (removed.length > 0) this.deps.log.info({ step: this.step, version: this.state.current, removed, keep }, `removed ${removed.length} old release(s)`);
+      for (const version of removed) await this.environments.forget(version);
+      if (removed.length > 0) this.state = { ...this.state, prepared: (this.state.prepared ?? []).filter((v) => !removed.includes(v)) };
     } catch (error) {
       this.deps.log.warn({ step: this.step, version: this.state.current, err: describeError(error) }, 'could not prune old releases');
     }

@@ -16,6 +16,8 @@ export interface LocalRollbackDeps {
   readonly log: Logger;
   /** Writes state.json and tells everyone who watches the state (status report, metrics). */
   readonly save: (state: AgentState) => Promise<void>;
+  /** The release's own env (manifest env and resolved secrets, agent/secrets/). @default none */
+  readonly envOf?: (version: string) => Promise<Readonly<Record<string, string>>>;
 }
 
 export interface LocalRollback {
@@ -125,11 +127,13 @@ async function readDesiredOrRefuse(deps: LocalRollbackDeps, from: string) {
 /** The release as the deployer ran it: its manifest's entry file when the store still has the manifest. */
 async function releaseOf(version: string, deps: LocalRollbackDeps): Promise<Release> {
   const dir = deps.dirs.dirOf(version);
+  // A secret that cannot be read fails the rollback here, before any worker changes.
+  const env = deps.envOf ? { env: await deps.envOf(version) } : {};
   try {
     const manifest = await deps.store.readManifest(version);
-    return { version, dir, ...(manifest?.entry ? { entry: manifest.entry } : {}) };
+    return { version, dir, ...(manifest?.entry ? { entry: manifest.entry } : {}), ...env };
   } catch {
-    return { version, dir };
+    return { version, dir, ...env };
   }
 }
 

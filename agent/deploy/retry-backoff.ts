@@ -1,3 +1,5 @@
+import type { InstanceStatus } from '../store/documents';
+
 /**
  * A deploy that failed for a reason that says nothing about the release (the
  * store could not be reached, the download broke off, its service-out slot
@@ -6,7 +8,7 @@
  * desired.json changes (DESIGN §2): the instance converges once the store is
  * back, and a fleet does not hammer a struggling store.
  */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED', 'SLOT_LOST']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'ARTIFACT_READ_FAILED', 'SLOT_LOST', 'SECRETS_UNAVAILABLE']);
 
 /** The longest wait between two tries of one deploy. */
 export const MAX_RETRY_DELAY_MS = 300_000;
@@ -43,6 +45,13 @@ export function planRetry(
   const ceilingMs = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.min(attempts - 1, 30));
   const delayMs = Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
   return { ...failed, attempts, delayMs, notBeforeMs: nowMs + delayMs };
+}
+
+/** What the status report says of a deploy waiting to be tried again (instances/<id>.json `retrying`). */
+export type RetryNote = NonNullable<InstanceStatus['retrying']>;
+
+export function retryNote(plan: RetryPlan, errorCode: string, error: string): RetryNote {
+  return { version: plan.version, errorCode, error, attempts: plan.attempts, nextTryAt: new Date(plan.notBeforeMs).toISOString() };
 }
 
 /** False while `plan` says to wait before trying this version (under this desired.json) again. */

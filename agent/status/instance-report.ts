@@ -1,5 +1,6 @@
 import type { SupervisorStatus } from '../cluster/supervisor';
 import type { AgentState } from '../deploy/agent-state';
+import type { RunningHook } from '../hooks/hook-names';
 import type { InstanceStatus } from '../store/documents';
 
 /** The `state` of the last report an agent writes when it stops (not a deploy step). */
@@ -13,8 +14,12 @@ export interface InstanceReportSources {
   readonly agent: Pick<AgentState, 'state' | 'lastDeploy'>;
   /** The version desired.json named when the deployer last read it. */
   readonly desired: string | null;
+  /** A deploy tried again after a transient failure (Deployer.retrying). */
+  readonly retrying?: InstanceStatus['retrying'];
   /** True once the agent has stopped: the report says `stopped` instead of the deploy step. */
   readonly stopped: boolean;
+  /** The release hook running right now (agent/hooks/). @default none */
+  readonly hook?: RunningHook | null;
 }
 
 /** instances/<id>.json without its timestamp (the reporter stamps it when it writes). */
@@ -36,9 +41,12 @@ export function instanceReport(sources: InstanceReportSources): InstanceReport {
           result: last.result,
           ...(last.error === undefined ? {} : { error: last.error }),
           ...(last.errorCode === undefined ? {} : { errorCode: last.errorCode }),
+          ...(last.warning === undefined ? {} : { warning: last.warning }),
           startedAt: last.startedAt,
           durationMs: last.durationMs,
         }
       : null,
+    ...(sources.hook ? { hook: { name: sources.hook.name, version: sources.hook.version, startedAt: sources.hook.startedAt } } : {}),
+    ...(sources.retrying ? { retrying: sources.retrying } : {}),
   };
 }

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { DeployError } from '../errors';
 import { VERSION_PATTERN } from './version-name';
 
+/** A name of the release's env and secrets: what a shell and the workers accept as a variable name. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A secret reference: an SSM Parameter Store name (letters, digits, _ . - /), absolute. */
+export const SECRET_REF_PATTERN = /^ssm:\/[A-Za-z0-9_.\-/]{1,1010}$/;
+
 /** The documents of the release store (DESIGN §1), validated wherever they are read. */
 const version = z.string().regex(VERSION_PATTERN, 'a version like v42 (letters, digits, . _ -)');
 
@@ -13,6 +18,10 @@ export const manifestSchema = z.object({
   createdAt: z.string().datetime({ offset: true }),
   createdBy: z.string().min(1),
   entry: z.string().min(1).optional(),
+  /** The release's own environment (`push --env-file/--env`), over app.env; covered by the signature. */
+  env: z.record(z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)'), z.string()).optional(),
+  /** References to secrets (`push --secret KEY=ssm:/path`), resolved by the agent at deploy time; never values. */
+  secrets: z.record(z.string().regex(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, _)'), z.string().regex(SECRET_REF_PATTERN, 'ssm:/path/to/parameter')).optional(),
   /** The signing key's id (sha256 of its SPKI, 16 hex digits); covered by the signature. */
   keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lowercase hex digits').optional(),
   /** base64 ed25519 signature over canonicalManifest() (canonical-manifest.ts). */
@@ -110,10 +119,29 @@ export const instanceStatusSchema = z.object({
       error: z.string().optional(),
       /** The stable code of the error (e.g. SIGNATURE_MISSING, ARTIFACT_HASH_MISMATCH). */
       errorCode: z.string().optional(),
+      /** A failure after the deploy went live (the afterLive hook): reported, not rolled back. */
+      warning: z.string().optional(),
       startedAt: z.string(),
       durationMs: z.number(),
     })
     .nullable(),
+  /** The release hook running at the moment of the report (absent when none). */
+  hook: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }).optional(),
+  /**
+   * A deploy of the desired version that failed for a reason that says nothing
+   * about the release (STORE_UNAVAILABLE, ARTIFACT_READ_FAILED, SLOT_LOST) and
+   * is tried again at `nextTryAt`; absent otherwise.
+   */
+  retrying: z
+    .object({
+      version: z.string(),
+      errorCode: z.string(),
+      error: z.string(),
+      /** Tries that failed so far. */
+      attempts: z.number().int().positive(),
+      nextTryAt: z.string(),
+    })
+    .optional(),
   /** When the report was written; an old one means the agent is gone (stale). */
   updatedAt: z.string().datetime({ offset: true }),
 });

@@ -135,10 +135,10 @@ export class LocalStore implements ReleaseStore {
     }
   }
 
-  async deleteRelease(version: string): Promise<void> {
+  async deleteRelease(version: string, options: { readonly keepArtifact?: boolean } = {}): Promise<void> {
     assertValidVersion(version);
     await rm(this.file(manifestKey(version)), { force: true });
-    await rm(this.file(artifactKey(version)), { force: true });
+    if (!options.keepArtifact) await rm(this.file(artifactKey(version)), { force: true });
   }
 
   async writeInstanceStatus(status: InstanceStatus): Promise<void> {

@@ -42,8 +42,11 @@ export interface ReleaseStore {
   putArtifact(version: string, body: Readable): Promise<void>;
   /** Writes releases/<version>.json exclusively, after the artifact is complete. */
   putManifest(manifest: Manifest): Promise<void>;
-  /** Removes a release's manifest, then its artifact (prune). */
-  deleteRelease(version: string): Promise<void>;
+  /**
+   * Removes a release's manifest, then its artifact (prune); with `keepArtifact`
+   * the artifact stays (another manifest, pushed with --from, still points at it).
+   */
+  deleteRelease(version: string, options?: { readonly keepArtifact?: boolean }): Promise<void>;
 
   /** Writes instances/<id>.json (replacing the previous report). */
   writeInstanceStatus(status: InstanceStatus): Promise<void>;

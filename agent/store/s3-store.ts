@@ -200,9 +200,9 @@ export class S3Store implements ReleaseStore {
     }
   }
 
-  async deleteRelease(version: string): Promise<void> {
+  async deleteRelease(version: string, options: { readonly keepArtifact?: boolean } = {}): Promise<void> {
     assertValidVersion(version);
-    for (const key of [this.key(manifestKey(version)), this.key(artifactKey(version))]) {
+    for (const key of [this.key(manifestKey(version)), ...(options.keepArtifact ? [] : [this.key(artifactKey(version))])]) {
       try {
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
       } catch (error) {

@@ -40,30 +40,42 @@ const MAX_BACKOFF_FACTOR = 4;
  * answer to it was lost): until the store has been listed once since, each
  * round first looks for a slot this holder holds and carries on with it
  * (renewed), instead of taking a second one or waiting for its own lease.
+ * When the wait ends without a slot (timeout, abort) after such a try, a
+ * slot it took is given back: nobody would renew it, and it would hold the
+ * fleet up until its lease ends.
  */
 export async function waitForSlot(options: WaitForSlotOptions): Promise<HeldSlot> {
+  /** A try failed since the store was last listed: it may have taken a slot. */
+  const tries = { uncertain: false };
+  try {
+    return await takeOrWait(options, tries);
+  } catch (error) {
+    if (tries.uncertain) await giveBackLostTake(options);
+    throw error;
+  }
+}
+
+async function takeOrWait(options: WaitForSlotOptions, tries: { uncertain: boolean }): Promise<HeldSlot> {
   const { slots, signal } = options;
   const random = options.random ?? Math.random;
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
-  /** A try failed since the store was last listed: it may have taken a slot. */
-  let uncertain = false;
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
     let slot: HeldSlot | undefined;
     try {
       const { maxUnavailable, holder, version, leaseMs } = options;
-      if (uncertain) {
+      if (tries.uncertain) {
         slot = await ownSlot(options);
         if (slot !== undefined) options.onOwnSlot?.(slot);
-        uncertain = false;
+        tries.uncertain = false;
       }
       slot ??= await slots.tryAcquireSlot({ maxUnavailable, holder, version, leaseMs });
       lastError = undefined;
     } catch (error) {
       if (!(error instanceof DeployError) || error.code !== 'STORE_UNAVAILABLE') throw error;
       lastError = error;
-      uncertain = true;
+      tries.uncertain = true;
     }
     if (slot !== undefined) {
       if (signal?.aborted === true) {
@@ -93,6 +105,13 @@ async function ownSlot(options: WaitForSlotOptions): Promise<HeldSlot | undefine
     if (error instanceof DeployError && error.code === 'SLOT_LOST') return undefined; // taken over meanwhile: wait like anyone
     throw error;
   }
+}
+
+/** Gives back any slot a try of this wait took with its answer lost (this holder, this version); never throws. */
+async function giveBackLostTake(options: WaitForSlotOptions): Promise<void> {
+  const held = await options.slots.listSlots().catch(() => []);
+  const ours = held.filter((slot) => slot.lease.holder === options.holder && slot.lease.version === options.version);
+  for (const slot of ours) await options.slots.releaseSlot(slot).catch(() => undefined);
 }
 
 async function liveLeases(slots: SlotStore): Promise<SlotLease[]> {

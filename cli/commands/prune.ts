@@ -1,6 +1,6 @@
 import { DeployError } from '../../agent/errors';
 import { listLive } from '../../agent/rollout/rollout-records';
-import type { Manifest } from '../../agent/store/documents';
+import { artifactKey, type Manifest } from '../../agent/store/documents';
 import type { Command } from '../run/command';
 import { formatBytes } from '../output/format-bytes';
 import { parseFlags } from '../args/parse-flags';
@@ -58,8 +58,11 @@ export const pruneCommand: Command = {
       }
     }
     for (const manifest of plan.remove) {
-      if (!dryRun) await store.deleteRelease(manifest.version);
-      if (!json) io.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${describe(manifest)}\n`);
+      // A kept release pushed with --from may run on this one's artifact: then only the manifest goes.
+      const users = plan.kept.filter((k) => k.manifest.artifact === artifactKey(manifest.version)).map((k) => k.manifest.version);
+      if (!dryRun) await store.deleteRelease(manifest.version, { keepArtifact: users.length > 0 });
+      const artifactNote = users.length > 0 ? `; its artifact stays, ${users.join(', ')} use${users.length === 1 ? 's' : ''} it` : '';
+      if (!json) io.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${describe(manifest)}${artifactNote}\n`);
     }
     if (json) {
       const kept = plan.kept.map((k) => ({ version: k.manifest.version, reasons: k.reasons }));

@@ -1,5 +1,8 @@
 import path from 'node:path';
-import { describeError } from '../../agent/errors';
+import { DeployError, describeError } from '../../agent/errors';
+import type { ReleaseStore } from '../../agent/store/release-store';
+import { readReleaseConfig } from '../args/release-config-flags';
+import { configNames } from '../output/config-names';
 import { strategySchema, type Manifest, type Strategy } from '../../agent/store/documents';
 import { assertValidVersion } from '../../agent/store/version-name';
 import { appDirSource, archiveFileSource, type ArtifactSource } from '../pack/artifact-source';
@@ -20,12 +23,14 @@ import { policyFor, prepareRolloutWait } from '../fleet/rollout-wait';
 import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 import { describePolicy } from '../output/policy-text';
 
-export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz) [options]
+export const PUSH_HELP = `Usage: deployctl push <version> (--dir PATH | --file FILE.tar.gz | --from VERSION) [options]
 
 Publishes a release to the release store and points desired.json at it; every
 agent then converges to it. With --dir the app directory (node_modules
 included) is packed into a gzip'd tar as it is uploaded; with --file a ready
-.tar.gz is uploaded as is. The artifact is hashed (sha256) while it streams,
+.tar.gz is uploaded as is; with --from the new version reuses an existing
+release's artifact (no upload, same sha256), for a configuration change that
+rolls out like any deploy. The artifact is hashed (sha256) while it streams,
 and its manifest is written only once it is complete. Versions are immutable:
 pushing a version that exists fails and changes nothing.
 
@@ -33,6 +38,15 @@ Options:
   --dir PATH           app directory to pack (.git is skipped; symlinks must stay
                        inside it; sockets, FIFOs and devices are refused)
   --file FILE.tar.gz   ready-made gzip'd tar to upload instead of --dir
+  --from VERSION       reuse the artifact (and entry) of this release in the store
+  --env-file FILE      the release's environment, dotenv syntax (KEY=value lines)
+  --env KEY=VALUE      one variable of the release's environment (repeatable;
+                       wins over --env-file); workers and hooks get app.env
+                       with the release's env over it
+  --secret KEY=ssm:/PATH
+                       a secret the agent reads from SSM Parameter Store at
+                       deploy time (repeatable); only the reference is stored
+                       (--env, --env-file and --secret are not taken over by --from)
   --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
                        (default: $DEPLOYCTL_STORE, else "store" in ./deployctl.json)
   --strategy NAME      rolling (default) or service-out
@@ -74,6 +88,10 @@ Example: deployctl push v42 --dir ./build --store s3://my-bucket/my-app --wait`;
 const OPTIONS = {
   dir: { type: 'string' },
   file: { type: 'string' },
+  from: { type: 'string' },
+  'env-file': { type: 'string' },
+  env: { type: 'string', multiple: true },
+  secret: { type: 'string', multiple: true },
   store: { type: 'string' },
   strategy: { type: 'string' },
   entry: { type: 'string' },
@@ -86,7 +104,8 @@ const OPTIONS = {
 
 interface PushArgs {
   readonly version: string;
-  readonly source: { readonly kind: 'dir' | 'file'; readonly path: string };
+  readonly source: { readonly kind: 'dir' | 'file' | 'from'; readonly path: string };
+  readonly config: { readonly envFile: string | undefined; readonly env: readonly string[]; readonly secret: readonly string[] };
   readonly store: string | undefined;
   readonly strategy: Strategy;
   readonly entry: string | undefined;
@@ -110,12 +129,11 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
   // A bad key is refused before anything is read or uploaded.
   const signKeyFile = args.signKey ?? nonEmpty(io.env['DEPLOYCTL_SIGN_KEY']);
   const signingKey = signKeyFile === undefined ? undefined : await readSigningKey(signKeyFile, io.cwd);
+  const config = await readReleaseConfig(args.config, io.cwd);
   let newStoreDir: string | undefined;
   const store = await openCliStore(args.store, io, { missingDir: 'create', onNewStore: (dir) => (newStoreDir = dir) });
   await assertVersionFree(store, args.version);
-  const sourcePath = path.resolve(io.cwd, args.source.path);
-  const artifact: ArtifactSource =
-    args.source.kind === 'dir' ? await appDirSource(sourcePath, args.entry) : await archiveFileSource(sourcePath, args.entry);
+  const artifact = await artifactOf(args, store, io.cwd);
 
   const by = createdBy(io.env);
   const waitFor = args.wait ? await prepareRolloutWait(store, args.wait, io.stderr, by) : undefined;
@@ -130,6 +148,7 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
         strategy: args.strategy,
         createdBy: by,
         artifact,
+        config,
         ...(rollout ? { rollout } : {}),
         ...(signingKey ? { sign: (manifest: Manifest) => signManifest(manifest, signingKey) } : {}),
       },
@@ -143,6 +162,8 @@ async function push(args: PushArgs, io: CliIo): Promise<number> {
     if (newStoreDir !== undefined) io.stdout.write(`created a new store in ${newStoreDir}\n`);
     io.stdout.write(`pushed ${manifest.version}: ${manifest.artifact}, ${formatBytes(manifest.size)}, sha256 ${manifest.sha256}\n`);
     if (manifest.keyId !== undefined) io.stdout.write(`signed with key ${manifest.keyId}\n`);
+    const names = configNames(manifest);
+    if (names !== '') io.stdout.write(`${names}\n`);
     io.stdout.write(`desired.json -> ${manifest.version}${previous === undefined ? '' : ` (was ${previous})`}\n`);
     if (rollout) io.stdout.write(`rollout ${rollout.id}: ${describePolicy(rollout)}\n`);
   }
@@ -176,19 +197,31 @@ function parsePushArgs(args: string[]): PushArgs {
   } catch (error) {
     throw new UsageError(describeError(error), { cause: error });
   }
-  if ((values.dir === undefined) === (values.file === undefined)) {
-    throw new UsageError("give exactly one of --dir PATH or --file FILE.tar.gz (see 'deployctl push --help')");
+  if ([values.dir, values.file, values.from].filter((v) => v !== undefined).length !== 1) {
+    throw new UsageError("give exactly one of --dir PATH, --file FILE.tar.gz or --from VERSION (see 'deployctl push --help')");
+  }
+  if (values.from !== undefined && values.entry !== undefined) {
+    throw new UsageError('--entry cannot be changed with --from: the new version runs the same artifact; push it with --dir or --file instead');
+  }
+  if (values.from !== undefined) {
+    try {
+      assertValidVersion(values.from);
+    } catch (error) {
+      throw new UsageError(`--from: ${describeError(error)}`, { cause: error });
+    }
   }
   const strategy = strategySchema.safeParse(values.strategy ?? 'rolling');
   if (!strategy.success) {
     throw new UsageError(`--strategy must be rolling or service-out, not ${JSON.stringify(values.strategy)}`);
   }
-  for (const [flag, value] of [['dir', values.dir], ['file', values.file], ['store', values.store], ['entry', values.entry], ['sign-key', values['sign-key']]] as const) {
+  for (const [flag, value] of [['dir', values.dir], ['file', values.file], ['store', values.store], ['entry', values.entry], ['sign-key', values['sign-key']], ['env-file', values['env-file']]] as const) {
     if (value !== undefined && value.trim() === '') throw new UsageError(`--${flag} must not be empty`);
   }
   return {
     version,
-    source: values.dir !== undefined ? { kind: 'dir', path: values.dir } : { kind: 'file', path: values.file ?? '' },
+    source:
+      values.dir !== undefined ? { kind: 'dir', path: values.dir } : values.file !== undefined ? { kind: 'file', path: values.file } : { kind: 'from', path: values.from ?? '' },
+    config: { envFile: values['env-file'], env: values.env ?? [], secret: values.secret ?? [] },
     store: values.store,
     strategy: strategy.data,
     entry: values.entry,
@@ -197,6 +230,19 @@ function parsePushArgs(args: string[]): PushArgs {
     wait: parseWaitFlags('push', values),
     rollout: parseRolloutFlags(values),
   };
+}
+
+/** What the new version's artifact is: packed from --dir, a --file, or the artifact of the --from release. */
+async function artifactOf(args: PushArgs, store: ReleaseStore, cwd: string): Promise<ArtifactSource | { reuse: Manifest }> {
+  if (args.source.kind === 'from') {
+    const existing = await store.readManifest(args.source.path);
+    if (existing === undefined) {
+      throw new DeployError('FROM_NOT_FOUND', `--from ${args.source.path}: there is no release ${args.source.path} in ${store.url} ('deployctl releases' lists them)`);
+    }
+    return { reuse: existing };
+  }
+  const sourcePath = path.resolve(cwd, args.source.path);
+  return args.source.kind === 'dir' ? appDirSource(sourcePath, args.entry) : archiveFileSource(sourcePath, args.entry);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

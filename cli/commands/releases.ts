@@ -4,14 +4,16 @@ import { parseFlags } from '../args/parse-flags';
 import { runningOn } from '../fleet/running-on';
 import { openCliStore } from '../args/store-url';
 import { formatTable } from '../output/text-table';
+import { configNameLists, configNames } from '../output/config-names';
 import { EXIT_OK, UsageError } from '../args/usage-error';
 
 export const RELEASES_HELP = `Usage: deployctl releases [options]
 
 Lists every release in the store (releases/<version>.json), oldest first: its
 version, when and by whom it was pushed, its size and the start of its sha256,
-whether desired.json names it as the desired or the previous version, and
-which instances report running it.
+whether desired.json names it as the desired or the previous version, the
+names of its env and secrets (never their values), and which instances report
+running it.
 
 Options:
   --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
@@ -47,7 +49,8 @@ export const releasesCommand: Command = {
       instances: running.get(m.version) ?? [],
     }));
     if (values.json === true) {
-      const releases = rows.map((r) => ({ ...r.manifest, desired: r.desired, previous: r.previous, instances: r.instances }));
+      // env and secrets by name only: values stay in the manifest.
+      const releases = rows.map((r) => ({ ...r.manifest, ...configNameLists(r.manifest), desired: r.desired, previous: r.previous, instances: r.instances }));
       io.stdout.write(`${JSON.stringify({ releases })}\n`);
       return EXIT_OK;
     }
@@ -62,9 +65,10 @@ export const releasesCommand: Command = {
       formatBytes(r.manifest.size),
       r.manifest.sha256.slice(0, SHA_SHORT),
       marks(r),
+      configNames(r.manifest) || '-',
       r.instances.join(', '),
     ]);
-    io.stdout.write(`${formatTable(['VERSION', 'CREATED', 'BY', 'SIZE', 'SHA256', 'MARKS', 'RUNNING ON'], table).join('\n')}\n`);
+    io.stdout.write(`${formatTable(['VERSION', 'CREATED', 'BY', 'SIZE', 'SHA256', 'MARKS', 'CONFIG', 'RUNNING ON'], table).join('\n')}\n`);
     const missing = desired && !manifests.some((m) => m.version === desired.value.version);
     if (missing) io.stdout.write(`warning: desired.json names ${desired.value.version}, which has no manifest in ${store.url}\n`);
     return EXIT_OK;

@@ -6,6 +6,7 @@ import { readFleet } from '../fleet/fleet';
 import { holdInterrupt, pause } from '../run/interrupt';
 import { parseFlags } from '../args/parse-flags';
 import { statusJson, statusText } from '../output/status-view';
+import { configNameLists } from '../output/config-names';
 import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
 import { DEFAULT_STALE_AFTER_TEXT, parseStaleAfter } from '../fleet/wait-options';
@@ -21,6 +22,8 @@ deploy (with the error, shortened) and how old the report is. Agents report on
 every change, and every heartbeatMs (${formatDuration(agentDefaults.heartbeatMs)} by default) while nothing
 changes; a report older than --stale-after is marked stale: its agent is gone
 or cannot reach the store.
+A hook running on an instance shows beside its step; the names of the desired
+release's env and secrets (never their values) show under desired.
 
 Options:
   --store URL          release store: s3://BUCKET/PREFIX, file:///path or a path
@@ -70,7 +73,9 @@ export const statusCommand: Command = {
 };
 
 async function render(store: ReleaseStore, args: StatusArgs): Promise<string> {
-  const fleet = await readFleet(store, args.staleAfterMs);
+  const read = await readFleet(store, args.staleAfterMs);
+  const manifest = read.desired ? await store.readManifest(read.desired.value.version) : undefined;
+  const fleet = manifest ? { ...read, desiredConfig: configNameLists(manifest) } : read;
   return args.json ? `${JSON.stringify(statusJson(fleet))}\n` : `${statusText(fleet, store.url).join('\n')}\n`;
 }
 

@@ -21,6 +21,8 @@ export interface InstanceView extends InstanceStatus {
 export interface FleetView {
   readonly desired: Versioned<DesiredState> | undefined;
   readonly instances: readonly InstanceView[];
+  /** The names (never the values) of the desired release's env and secrets, when read (`deployctl status`). */
+  readonly desiredConfig?: { readonly env: readonly string[]; readonly secrets: readonly string[] };
 }
 
 export async function readFleet(store: ReleaseStore, staleAfterMs: number): Promise<FleetView> {

@@ -5,6 +5,7 @@ import { appendHistory } from '../../agent/rollout/history';
 import { artifactKey, manifestKey, type Manifest, type RolloutPolicy, type Strategy } from '../../agent/store/documents';
 import type { ReleaseStore } from '../../agent/store/release-store';
 import type { ArtifactSource } from '../pack/artifact-source';
+import type { ReleaseConfig } from '../args/release-config-flags';
 import { desiredNow, isStoreConflict } from './desired-conflict';
 import { isOwnArtifact, putManifestOnce, writeDesiredOnce } from './own-write';
 import { HashingStream } from '../../agent/fs/hashing-stream';
@@ -15,7 +16,10 @@ export interface PublishRequest {
   readonly version: string;
   readonly strategy: Strategy;
   readonly createdBy: string;
-  readonly artifact: ArtifactSource;
+  /** What to upload, or (`push --from`) an existing release whose artifact the new version reuses: no upload, same sha256. */
+  readonly artifact: ArtifactSource | { readonly reuse: Manifest };
+  /** The release's own env and secret references (manifest `env`, `secrets`); left out when empty. */
+  readonly config?: ReleaseConfig;
   /** Signs the manifest before it is written (push --sign-key); unsigned without it. */
   readonly sign?: (manifest: Manifest) => Manifest;
   /** The rollout policy (push --canary/--batch/…); without it every instance takes the version at once. */
@@ -53,26 +57,37 @@ export async function assertVersionFree(store: ReleaseStore, version: string): P
  */
 export async function publishRelease(store: ReleaseStore, request: PublishRequest, progress: PushProgress): Promise<PublishResult> {
   const { version, artifact } = request;
-  if (artifact.packTotal !== undefined) progress.packing(artifact.packTotal);
-  progress.uploading(artifact.label, artifact.uploadBytes);
-
-  const { sha256, size } = await uploadArtifact(store, version, artifact.open(progress), progress);
-  progress.finish(size);
-
+  const reused = 'reuse' in artifact ? artifact.reuse : undefined;
+  let stored: { artifact: string; sha256: string; size: number; entry: string | undefined };
+  if (reused) {
+    stored = { artifact: reused.artifact, sha256: reused.sha256, size: reused.size, entry: reused.entry };
+  } else {
+    const source = artifact as ArtifactSource;
+    if (source.packTotal !== undefined) progress.packing(source.packTotal);
+    progress.uploading(source.label, source.uploadBytes);
+    const { sha256, size } = await uploadArtifact(store, version, source.open(progress), progress);
+    progress.finish(size);
+    stored = { artifact: artifactKey(version), sha256, size, entry: source.entry };
+  }
+  const env = request.config?.env ?? {};
+  const secrets = request.config?.secrets ?? {};
   const unsigned: Manifest = {
     version,
-    artifact: artifactKey(version),
-    sha256,
-    size,
+    artifact: stored.artifact,
+    sha256: stored.sha256,
+    size: stored.size,
     createdAt: (request.now?.() ?? new Date()).toISOString(),
     createdBy: request.createdBy,
-    ...(artifact.entry === undefined ? {} : { entry: artifact.entry }),
+    ...(stored.entry === undefined ? {} : { entry: stored.entry }),
+    ...(Object.keys(env).length === 0 ? {} : { env: { ...env } }),
+    ...(Object.keys(secrets).length === 0 ? {} : { secrets: { ...secrets } }),
   };
   const manifest = request.sign ? request.sign(unsigned) : unsigned;
   try {
     await putManifestOnce(store, manifest);
   } catch (error) {
-    if (!(error instanceof DeployError && error.code === 'STORE_VERSION_EXISTS')) {
+    // A reused artifact belongs to another release: never removed here.
+    if (!reused && !(error instanceof DeployError && error.code === 'STORE_VERSION_EXISTS')) {
       // The artifact is ours (its write was exclusive); without a manifest it would block the version name forever.
       await store.deleteRelease(version).catch(() => undefined);
     }

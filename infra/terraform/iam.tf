@@ -55,6 +55,28 @@ data "aws_iam_policy_document" "agent" {
     actions   = ["elasticloadbalancing:DescribeTargetHealth"]
     resources = ["*"]
   }
+
+  # Release secrets (deployctl push --secret KEY=ssm:/…): GetParameters under the configured path prefix only.
+  statement {
+    sid       = "ReadReleaseSecrets"
+    actions   = ["ssm:GetParameters"]
+    resources = ["arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.secrets_path_prefix}/*"]
+  }
+
+  # SecureStrings under a customer managed key: Decrypt with that key, and only on behalf of SSM.
+  dynamic "statement" {
+    for_each = var.secrets_kms_key_arn == null ? [] : [var.secrets_kms_key_arn]
+    content {
+      sid       = "DecryptReleaseSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${data.aws_region.current.name}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role" "instance" {

@@ -4,6 +4,7 @@
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   create_vpc         = var.vpc_id == null
@@ -14,6 +15,8 @@ locals {
   release_bucket     = local.create_bucket ? aws_s3_bucket.releases[0].bucket : var.release_bucket_name
   release_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.release_bucket}"
   store_url          = "s3://${local.release_bucket}/${var.release_prefix}"
+  # Release secrets live under this SSM path (the instance role reads nothing else there).
+  secrets_path_prefix = coalesce(var.secrets_path_prefix, "/${var.release_prefix}")
 }
 
 # The same SSM parameter the CDK construct resolves (latestAmazonLinux2023, default kernel).

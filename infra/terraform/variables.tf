@@ -227,6 +227,28 @@ variable "certificate_arn" {
   }
 }
 
+variable "secrets_path_prefix" {
+  description = "SSM Parameter Store path prefix of release secrets (deployctl push --secret KEY=ssm:/prefix/...): the instance role may call ssm:GetParameters under it only. Leading '/', no trailing one. null: \"/<release_prefix>\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secrets_path_prefix == null || can(regex("^(/[A-Za-z0-9_.-]+)+$", var.secrets_path_prefix))
+    error_message = "secrets_path_prefix must be an SSM parameter path like /app/prod: a leading '/', no trailing one."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "ARN of the customer managed KMS key of the release secrets (SecureStrings): kms:Decrypt on it, via SSM only. null: the AWS managed aws/ssm key, which needs no grant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secrets_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.secrets_kms_key_arn))
+    error_message = "secrets_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
 variable "enable_ssm" {
   description = "Attach AmazonSSMManagedInstanceCore to the instance role (Session Manager shell access)."
   type        = bool

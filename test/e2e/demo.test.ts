@@ -48,12 +48,16 @@ describe('npm run demo', () => {
         expect(status[0]).toMatch(/^desired: v3 \(rolling\), .*previous: v2$/);
         expect(status).toContainEqual(expect.stringMatching(/^demo-1 +v2 +v3 +idle +2\/2 +v3 rolled-back: roll to v3 failed/));
         // ... the rollback to v1, waited for ...
-        expect(section(lines, '$ deployctl rollback v1 --wait --timeout 60s')).toEqual(['desired.json -> v1 (was v3)', 'v1 is live on 1 instance: demo-1']);
+        expect(section(lines, '$ deployctl rollback v1 --wait --timeout 60s')).toEqual([
+          expect.stringMatching(/^rolling back to v1: named; it went live on demo-1 at \S+$/),
+          'desired.json -> v1 (was v3)',
+          'v1 is live on 1 instance: demo-1',
+        ]);
         // ... and every release, with where it runs.
         const releases = section(lines, '$ deployctl releases');
         expect(releases[0]).toMatch(/^VERSION +CREATED/);
         expect(releases.slice(1).map((l) => l.split(/ +/)[0])).toEqual(['v1', 'v2', 'v3']);
-        expect(releases[1]).toMatch(/ desired +demo-1$/);
+        expect(releases[1]).toMatch(/ desired +- +demo-1$/);
 
         expect(kept).toBeDefined();
         for (const file of ['store/desired.json', 'store/releases/v3.json', 'agent/current', 'agent.json', 'agent.log']) expect(existsSync(path.join(kept ?? '', file))).toBe(true);

@@ -74,7 +74,7 @@ describe("the README's one-machine walk-through", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^desired: v2 \(rolling\), .*previous: v1$/));
     expect(lines).toContainEqual(expect.stringMatching(/^running +v2$/));
     expect(lines).toContain('desired.json -> v1 (was v2)');
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^v1 .* desired +${hostname()}$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^v1 .* desired +- +${hostname()}$`)));
     // Everything stayed in ~/one-host, and the agent stopped (SIGTERM, exit 0) before the script ended.
     const dir = path.join(home, 'one-host');
     for (const file of ['store/desired.json', 'agent/current', 'agent.log', 'agent.json', 'app/server.js']) expect(existsSync(path.join(dir, file))).toBe(true);

@@ -27,8 +27,8 @@ export interface FaultRig {
   readonly instanceId: string;
   /** The environment `deployctl` needs for this store. */
   readonly cliEnv: Record<string, string>;
-  /** Pushes the fixture app (boot 0 ms) as `version`, with `files` added or replacing its own. */
-  push(version: string, files?: Record<string, string | Buffer>): Promise<void>;
+  /** Pushes the fixture app (boot 0 ms) as `version`, with `files` added or replacing its own, and more `push` arguments (e.g. --env). */
+  push(version: string, files?: Record<string, string | Buffer>, args?: readonly string[]): Promise<void>;
   /** The source tree pushed as `version`. */
   sourceOf(version: string): string;
   /** Starts an agent on this instance's config and disk. */
@@ -103,13 +103,13 @@ export async function startFaultRig(s3: S3Server, overrides: AgentConfigOverride
     releasesDir,
     instanceId,
     cliEnv,
-    async push(version, files = {}) {
+    async push(version, files = {}, args = []) {
       const dir = makeFixtureRelease(sources, version, { bootMs: 0 }).dir;
       for (const [name, content] of Object.entries(files)) {
         mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         writeFileSync(path.join(dir, name), content);
       }
-      const run = await runCli(['push', version, '--dir', dir, '--store', storeUrl], { cwd: work, env: cliEnv });
+      const run = await runCli(['push', version, '--dir', dir, '--store', storeUrl, ...args], { cwd: work, env: cliEnv });
       if (run.code !== 0) throw new Error(`deployctl push ${version} failed: ${run.stderr}`);
     },
     sourceOf,

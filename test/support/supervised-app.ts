@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ClusterHost } from '../../agent/cluster/cluster-host';
 import type { Release } from '../../agent/cluster/managed-worker';
 import type { SupervisorEvent } from '../../agent/cluster/roll-types';
-import { Supervisor } from '../../agent/cluster/supervisor';
+import { Supervisor, type SupervisorDeps } from '../../agent/cluster/supervisor';
 import type { SupervisorOptions } from '../../agent/cluster/supervisor-options';
 import { makeFixtureRelease, type FixtureReleaseOptions } from './fixture-releases';
 import { freePort } from './free-port';
@@ -25,6 +25,8 @@ export interface SupervisedApp {
 export async function startSupervisedApp(
   options: Omit<SupervisorOptions, 'port'>,
   first: FixtureReleaseOptions & { version?: string } = {},
+  /** Side effects to put in place of the real ones (e.g. a port probe that fails on cue). */
+  deps: Pick<SupervisorDeps, 'probe'> = {},
 ): Promise<SupervisedApp> {
   const root = mkdtempSync(path.join(tmpdir(), 'deployctl-test-'));
   const port = await freePort();
@@ -36,6 +38,7 @@ export async function startSupervisedApp(
       host: new ClusterHost(options.schedulingPolicy ?? 'rr'),
       output: { stdout: () => undefined, stderr: (chunk) => stderr.push(chunk.toString()) },
       onEvent: (event) => events.push(event),
+      ...deps,
     },
   );
   const app: SupervisedApp = {

@@ -25,14 +25,17 @@ export function describeStatus(status: ControlStatus): string[] {
     `desired      ${status.desired ?? '(no desired.json)'}`,
     `previous     ${status.previous ?? '(none)'}`,
     `state        ${status.state}${status.target ? ` (${status.target})` : ''}`,
+    ...(status.hook ? [`hook         ${status.hook.name} of ${status.hook.version}, running since ${status.hook.startedAt}`] : []),
     `workers      ${ready}`,
     ...status.slots.map((s) => `  slot ${s.slot}  ${s.version}  pid ${s.pid ?? '-'}  ${s.state}${s.status === 'running' ? '' : `  (${s.status})`}`),
   ];
   const last = status.lastDeploy;
   if (last) {
-    const why = last.error ? `: ${last.error}` : '';
+    const why = last.error ? `: ${last.error}` : last.warning ? ` (afterLive failed: ${last.warning})` : '';
     lines.push(`last deploy  ${last.version} ${last.result} in ${(last.durationMs / 1000).toFixed(1)} s at ${last.startedAt}${why}`);
   }
+  const retrying = status.retrying;
+  if (retrying) lines.push(`retrying     ${retrying.version} at ${retrying.nextTryAt} (try ${retrying.attempts} failed with ${retrying.errorCode}: ${retrying.error})`);
   if (status.failed) lines.push(`not retried  ${status.failed.version} until desired.json changes (${status.failed.reason})`);
   return lines;
 }

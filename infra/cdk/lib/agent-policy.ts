@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Stack } from 'aws-cdk-lib';
 
 export interface AgentPolicyScope {
   /** The release bucket. */
@@ -8,6 +9,12 @@ export interface AgentPolicyScope {
   readonly prefix: string;
   /** The one target group the agent takes its instance out of and back into. */
   readonly targetGroupArn: string;
+  /** SSM parameter path prefix of release secrets (`push --secret KEY=ssm:<prefix>/…`), with a leading '/', no trailing one. */
+  readonly secretsPathPrefix: string;
+  /** The region and account of those parameters (the stack's). */
+  readonly stack: Stack;
+  /** A customer managed KMS key of the SecureStrings, if any: kms:Decrypt on it, through SSM only. */
+  readonly secretsKmsKeyArn?: string;
 }
 
 /**
@@ -16,7 +23,8 @@ export interface AgentPolicyScope {
  * compares the two.
  */
 export function agentPolicyStatements(scope: AgentPolicyScope): iam.PolicyStatement[] {
-  const { bucket, prefix, targetGroupArn } = scope;
+  const { bucket, prefix, targetGroupArn, secretsPathPrefix, stack } = scope;
+  const parameters = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${secretsPathPrefix.replace(/^\//, '')}/*` });
   return [
     // desired.json, manifests, artifacts, other agents' locks (lease expiry) and the agent tarball.
     new iam.PolicyStatement({
@@ -49,5 +57,22 @@ export function agentPolicyStatements(scope: AgentPolicyScope): iam.PolicyStatem
       actions: ['elasticloadbalancing:DescribeTargetHealth'],
       resources: ['*'],
     }),
+    // Release secrets (DESIGN §8): GetParameters under the configured path prefix only.
+    new iam.PolicyStatement({
+      sid: 'ReadReleaseSecrets',
+      actions: ['ssm:GetParameters'],
+      resources: [parameters],
+    }),
+    // SecureStrings under a customer managed key: Decrypt with that key, and only on behalf of SSM.
+    ...(scope.secretsKmsKeyArn === undefined
+      ? []
+      : [
+          new iam.PolicyStatement({
+            sid: 'DecryptReleaseSecrets',
+            actions: ['kms:Decrypt'],
+            resources: [scope.secretsKmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+          }),
+        ]),
   ];
 }

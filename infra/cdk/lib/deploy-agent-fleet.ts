@@ -82,6 +82,9 @@ export class DeployAgentFleet extends Construct {
       bucket: this.releaseBucket,
       prefix: this.releasePrefix,
       targetGroupArn: this.targetGroup.targetGroupArn,
+      secretsPathPrefix: props.secretsPathPrefix ?? `/${this.releasePrefix}`,
+      stack: Stack.of(this),
+      ...(props.secretsKmsKeyArn === undefined ? {} : { secretsKmsKeyArn: props.secretsKmsKeyArn }),
     })) {
       this.role.addToPrincipalPolicy(statement);
     }

@@ -37,6 +37,14 @@ export interface DeployAgentFleetProps {
   readonly certificates?: elbv2.IListenerCertificate[];
   /** Attach AmazonSSMManagedInstanceCore to the instance role (Session Manager shell access). @default false */
   readonly enableSsm?: boolean;
+  /**
+   * SSM Parameter Store path prefix of release secrets (`deployctl push --secret KEY=ssm:/prefix/…`): the
+   * instance role may call ssm:GetParameters on parameters under it only. Leading '/', no trailing one.
+   * @default - '/' + releasePrefix
+   */
+  readonly secretsPathPrefix?: string;
+  /** ARN of the customer managed KMS key of those SecureStrings: kms:Decrypt on it, via SSM only. @default - none (the AWS managed aws/ssm key needs no grant) */
+  readonly secretsKmsKeyArn?: string;
 }
 
 /** Every default of DeployAgentFleetProps, in one place. */
@@ -64,6 +72,10 @@ export function validateFleetProps(props: DeployAgentFleetProps): void {
   const prefix = props.releasePrefix ?? fleetDefaults.releasePrefix;
   if (!RELEASE_PREFIX_PATTERN.test(prefix) || prefix.length > 200) {
     fail('releasePrefix', `'/'-separated segments of letters, digits, '.', '_' and '-', without leading or trailing '/', at most 200 characters`, prefix);
+  }
+  const secrets = props.secretsPathPrefix;
+  if (secrets !== undefined && (!/^(\/[A-Za-z0-9_.-]+)+$/.test(secrets) || secrets.length > 1000)) {
+    fail('secretsPathPrefix', "an SSM parameter path like /app/prod: '/'-separated segments of letters, digits, '_', '.' and '-', a leading '/', no trailing one", secrets);
   }
   checkInteger('appPort', props.appPort, 1, 65_535);
   if (props.workers !== 'auto') checkInteger('workers', props.workers, 1, 256);

@@ -42,12 +42,13 @@ describe('deployctl releases', () => {
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = lines(run.stdout);
-    expect(header).toMatch(/^VERSION +CREATED +BY +SIZE +SHA256 +MARKS +RUNNING ON$/);
+    expect(header).toMatch(/^VERSION +CREATED +BY +SIZE +SHA256 +MARKS +CONFIG +RUNNING ON$/);
     expect(rows).toHaveLength(3);
     const [v1, v2, v3] = manifests.map((m) => `${m.version} +${m.createdAt.replace(/\./g, '\\.')} +test@jest +\\d+(\\.\\d)? k?B +${m.sha256.slice(0, 12)}`);
-    expect(rows[0]).toMatch(new RegExp(`^${v1}$`));
-    expect(rows[1]).toMatch(new RegExp(`^${v2} +previous +i-1$`));
-    expect(rows[2]).toMatch(new RegExp(`^${v3} +desired +i-2, i-3$`));
+    // CONFIG: '-' (no env, no secrets).
+    expect(rows[0]).toMatch(new RegExp(`^${v1} +-$`));
+    expect(rows[1]).toMatch(new RegExp(`^${v2} +previous +- +i-1$`));
+    expect(rows[2]).toMatch(new RegExp(`^${v3} +desired +- +i-2, i-3$`));
   });
 
   it('--json gives every manifest with its marks and instances', async () => {

@@ -83,6 +83,12 @@ const PROOFS: Readonly<Record<string, Proof>> = {
     runBy: [{ file: 'test/integration/agent/rollout/fleet-rollout.test.ts', contains: "cli('rollout', 'abort')" }],
   },
   'deployctl history': RUN_HERE,
+  'deployctl push v50 --dir ./build --env-file prod.env --env LOG_LEVEL=debug --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+    runBy: [{ file: 'test/integration/cli/push-config.test.ts', contains: "'--env-file', 'prod.env', '--env', 'LOG_LEVEL=debug'" }],
+  },
+  'deployctl push v51 --from v50 --env LOG_LEVEL=info --secret DB_PASSWORD=ssm:/app/prod/db-password': {
+    runBy: [{ file: 'test/e2e/release-config.test.ts', contains: "['push', 'v4', '--from', 'v1', '--store', rig.storeUrl, '--env', 'GREETING=hello', '--secret'" }],
+  },
   'deployctl keygen --out ~/.deployctl': RUN_HERE,
   'deployctl push v46 --dir ./build --sign-key ~/.deployctl/deployctl-signing.key': RUN_HERE,
 };

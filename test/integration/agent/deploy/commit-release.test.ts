@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { tcpPortProbe } from '../../../../agent/cluster/port-probe';
 import type { AgentState } from '../../../../agent/deploy/agent-state';
 import { instanceStatusSchema, type InstanceStatus } from '../../../../agent/store/documents';
 import { startAgentHarness, type AgentHarness } from '../../../support/agent-harness';
@@ -88,6 +89,50 @@ describe('a deploy whose roll succeeded but whose commit to disk failed', () => 
 
     await expectAllAgreeOnV1(started.h, 'STATE_WRITE_FAILED');
     expect(started.dirs.thrown).toEqual([expect.stringContaining('state.json')]);
+  });
+
+  it('first deploy, current cannot be made for v1: its workers stop, so nothing serves, there is no current, and state.json and the report say v1 failed; v2 then deploys', async () => {
+    h = await startAgentHarness({ heartbeatMs: 1000 }, { openDirs: (root) => (dirs = new FailingReleaseDirs(root)) });
+    const harness = h;
+    if (!dirs) throw new Error('the agent did not take the harness ReleaseDirs');
+    dirs.failSwitchTo = 'v1';
+    await harness.push('v1');
+    await harness.agent.start();
+    await waitUntil(() => stateOf(harness).lastDeploy?.version === 'v1', 30_000, 'the v1 deploy to end');
+    await harness.agent.settled();
+    await waitUntil(() => reportOf(harness)?.lastDeploy?.version === 'v1', 10_000, 'the instance report of the v1 deploy');
+
+    expect(dirs.thrown).toEqual([expect.stringContaining('-> releases/v1')]);
+    await expect(tcpPortProbe.answers(harness.port, 2_000)).rejects.toThrow(String(harness.port));
+    expect(harness.agent.status).toMatchObject({ version: undefined, workersReady: 0, workersTotal: 0, slots: [] });
+    expect(lstatSync(path.join(harness.releasesDir, 'current'), { throwIfNoEntry: false })).toBeUndefined();
+    const failed = { version: 'v1', result: 'failed', errorCode: 'CURRENT_SWITCH_FAILED' };
+    expect(stateOf(harness)).toMatchObject({ current: null, state: 'idle', failed: { version: 'v1' }, lastDeploy: failed });
+    expect(reportOf(harness)).toMatchObject({ running: null, state: 'idle', workers: { ready: 0, total: 0 }, lastDeploy: failed });
+
+    // The supervisor can start again: the next release deploys as a first one.
+    await harness.push('v2');
+    await waitUntil(() => stateOf(harness).current === 'v2', 30_000, 'v2 to be committed');
+    expect(readlinkSync(path.join(harness.releasesDir, 'current'))).toBe(path.join('releases', 'v2'));
+    expect(await servedVersion(harness.port)).toBe('v2');
+  });
+
+  it('first deploy, state.json cannot record v1 but current names it: v1 stays, and the workers, current and the report all say v1 is live', async () => {
+    h = await startAgentHarness({ heartbeatMs: 1000 }, { openDirs: (root) => (dirs = new FailingReleaseDirs(root)) });
+    const harness = h;
+    if (!dirs) throw new Error('the agent did not take the harness ReleaseDirs');
+    dirs.failStateWhen = (state) => state.current === 'v1';
+    await harness.push('v1');
+    await harness.agent.start();
+    await waitUntil(() => reportOf(harness)?.lastDeploy?.version === 'v1', 30_000, 'the instance report of the v1 deploy');
+    await harness.agent.settled();
+
+    expect(dirs.thrown).toEqual([expect.stringContaining('state.json')]);
+    expect(await servedVersion(harness.port)).toBe('v1');
+    expect(harness.agent.status.slots.map((slot) => slot.version)).toEqual(['v1', 'v1']);
+    expect(readlinkSync(path.join(harness.releasesDir, 'current'))).toBe(path.join('releases', 'v1'));
+    expect(reportOf(harness)).toMatchObject({ running: 'v1', state: 'idle', lastDeploy: { version: 'v1', result: 'succeeded' } });
+    expect(stateOf(harness).failed).toBeNull(); // stale (the write failed), but never says v1 failed
   });
 
   it('after a failed commit, the next desired version deploys and commits normally', async () => {

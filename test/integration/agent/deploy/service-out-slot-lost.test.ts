@@ -20,7 +20,7 @@ describe('a service-out deploy that loses its slot', () => {
     fleet = undefined;
   });
 
-  it('while draining: stops draining, puts the instance back in service with the old workers at once, says so, and deploys again once a slot is free', async () => {
+  it('while draining: stops draining, puts the instance back in service with the old workers at once, says so in the log and the status report, and deploys again once a slot is free', async () => {
     fleet = await startServiceOutFleet({ instances: 1, targetGroup: { deregistrationDelayS: 120 }, loadBalancer: { slotLeaseMs: 10_000 } });
     const instance = fleet.instances[0];
     if (!instance) throw new Error('one instance expected');
@@ -46,6 +46,14 @@ describe('a service-out deploy that loses its slot', () => {
     // The agent logs the failure once it has seen the target healthy itself (a poll after this test may have).
     await waitUntil(() => logs.some(failed), 10_000, 'the agent to log the deploy failed with SLOT_LOST and is tried again');
     expect(logs.filter((l) => l.version === 'v2').map((l) => l.step)).not.toContain('rolling');
+    // The status report says it too: v1 runs, and v2 is tried again after SLOT_LOST.
+    const saysRetrying = (): boolean => readInstanceReport((fleet as ServiceOutFleet).store, id)?.retrying?.errorCode === 'SLOT_LOST';
+    await waitUntil(saysRetrying, 10_000, `${id}'s report to say the v2 deploy is tried again after SLOT_LOST`);
+    expect(readInstanceReport(fleet.store, id)).toMatchObject({
+      running: 'v1',
+      state: 'idle',
+      retrying: { version: 'v2', errorCode: 'SLOT_LOST', attempts: 1, error: expect.stringContaining('lost service-out slot locks/slot-0.json while draining for v2') },
+    });
     expect((await storeSlots(fleet)).map((slot) => slot.lease.holder)).toEqual(['i-other']); // theirs, not given back by us
 
     // The other instance gives the slot back: the deploy is tried again and goes live.
@@ -54,6 +62,7 @@ describe('a service-out deploy that loses its slot', () => {
     mkdirSync(path.join(fleet.store, 'locks'), { recursive: true });
     const store = fleet.store;
     await waitUntil(() => reportsLive(readInstanceReport(store, id), 'v2'), 90_000, `${id} to run v2 after the retry`);
+    expect(readInstanceReport(store, id)?.retrying).toBeUndefined();
     await waitForTargetState(fleet.client, fleet.arn, id, 'healthy', 30_000);
   }, 240_000);
 

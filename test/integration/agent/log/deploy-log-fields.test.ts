@@ -4,7 +4,7 @@ import { waitUntil } from '../../../support/with-timeout';
 
 type Line = Record<string, unknown>;
 
-const STEPS: readonly DeployState[] = ['idle', 'fetching', 'unpacking', 'draining', 'rolling', 'validating', 'registering', 'rolling-back'];
+const STEPS: readonly DeployState[] = ['idle', 'fetching', 'unpacking', 'preparing', 'draining', 'rolling', 'validating', 'registering', 'rolling-back'];
 
 /** The log lines of one deploy: from `deploying <version>` to the line that ends it (inclusive). */
 function deployLines(logs: readonly Line[], version: string, end: (line: Line) => boolean): Line[] {

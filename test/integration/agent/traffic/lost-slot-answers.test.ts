@@ -68,6 +68,15 @@ describe('service-out slots through an S3 store that loses answers', () => {
     60_000,
   );
 
+  it('waitForSlot: a take whose answers were all lost, then the wait times out: the slot it took is given back, not left to hold the fleet up for a lease', async () => {
+    const lost = proxy.loseAnswers(putOf(0), S3_MAX_ATTEMPTS);
+    const waiting = waitForSlot({ slots: store.slots, maxUnavailable: 1, holder: 'i-me', version: 'v2', leaseMs: 10 * 60_000, pollMs: 50, timeoutMs: 1 });
+
+    await expect(withTimeout(waiting, WAIT_MS, 'waitForSlot to time out')).rejects.toMatchObject({ code: 'SLOT_TIMEOUT' });
+    expect(lost.lost).toBe(S3_MAX_ATTEMPTS); // the take did land
+    await expect(direct.slots.listSlots()).resolves.toEqual([]);
+  }, 60_000);
+
   it('SlotKeeper: a renewal that landed with every answer lost is not a lost slot; renewing goes on from its ETag', async () => {
     const leaseMs = 6_000;
     const slot = await store.slots.tryAcquireSlot({ maxUnavailable: 1, holder: 'i-me', version: 'v2', leaseMs });

@@ -224,6 +224,14 @@ describe('ManagedWorker readiness', () => {
     expect(await settledState(worker.ready)).toBe('pending');
   });
 
+  test('a UDP socket bound to app.port is not ready (the ALB and the port probe speak TCP)', async () => {
+    const { proc, worker } = setup('listening');
+    proc.emit('online');
+    proc.emit('listening', { address: '0.0.0.0', port: appPort, addressType: 'udp4' });
+    expect(await settledState(worker.ready)).toBe('pending');
+    expect(worker.listensOnAppPort()).toBe(false);
+  });
+
   test('the timeout names the ports it did listen on', async () => {
     const { proc, worker, clock } = setup('listening');
     proc.emit('online');

@@ -7,6 +7,7 @@ const allowed: ReadonlyArray<readonly [SupervisorPhase, SupervisorPhase]> = [
   ['starting', 'running'],
   ['starting', 'idle'],
   ['starting', 'stopping'],
+  ['running', 'idle'],
   ['running', 'stopping'],
   ['stopping', 'stopped'],
 ];

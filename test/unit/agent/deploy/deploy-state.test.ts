@@ -1,6 +1,6 @@
 import { IllegalDeployTransitionError, transition, type DeployState } from '../../../../agent/deploy/deploy-state';
 
-const allStates: readonly DeployState[] = ['idle', 'fetching', 'unpacking', 'draining', 'rolling', 'validating', 'registering', 'rolling-back'];
+const allStates: readonly DeployState[] = ['idle', 'fetching', 'unpacking', 'preparing', 'draining', 'rolling', 'validating', 'registering', 'rolling-back'];
 /** The states of a deploy under way (each may fail and roll back); rolling-back itself only ends idle. */
 const underWay = allStates.filter((s) => s !== 'idle' && s !== 'rolling-back');
 
@@ -22,6 +22,11 @@ const allowedPairs: ReadonlyArray<readonly [DeployState, DeployState]> = [
   // the release is already unpacked: straight from fetching to rolling (in place) or draining (service-out)
   ['fetching', 'rolling'],
   ['fetching', 'draining'],
+  // a release with a prepare or once hook runs them in `preparing`, after the unpack (or straight after fetching when already unpacked)
+  ['unpacking', 'preparing'],
+  ['fetching', 'preparing'],
+  ['preparing', 'rolling'],
+  ['preparing', 'draining'],
   // any failure rolls back, and a rollback ends idle
   ...underWay.map((s) => [s, 'rolling-back'] as const),
   ['rolling-back', 'idle'],

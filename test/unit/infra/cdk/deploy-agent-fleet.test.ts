@@ -24,6 +24,11 @@ function synth(props: DeployAgentFleetProps = {}): { fleet: DeployAgentFleet; te
   return { fleet, template: Template.fromStack(stack) };
 }
 
+/** arn:<partition>:ssm:<region>:<account>:parameter/<path> as CDK synthesizes it. */
+const parametersUnder = (path: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/${path}`]],
+});
+
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
 function userDataOf(template: Template): string {
@@ -208,6 +213,7 @@ describe('DeployAgentFleet', () => {
             Resource: { Ref: logicalId(fleet.targetGroup) },
           },
           { Sid: 'ReadTargetHealth', Effect: 'Allow', Action: 'elasticloadbalancing:DescribeTargetHealth', Resource: '*' },
+          { Sid: 'ReadReleaseSecrets', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: parametersUnder(`${prefix}/*`) },
         ]),
       },
     });
@@ -215,6 +221,22 @@ describe('DeployAgentFleet', () => {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } }] },
       ManagedPolicyArns: Match.absent(),
     });
+  });
+
+  it('grants ssm:GetParameters on the configured secrets path only, and kms:Decrypt via SSM on the given key only', () => {
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { template } = synth({ secretsPathPrefix: '/web/prod', secretsKmsKeyArn: key });
+
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Sid: string }> } } }>;
+    const statements = policy?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements.filter((s) => /Secrets/.test(s.Sid))).toEqual([
+      { Sid: 'ReadReleaseSecrets', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: parametersUnder('web/prod/*') },
+      { Sid: 'DecryptReleaseSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } } },
+    ]);
+  });
+
+  it.each(['web/prod', '/web/prod/', '/web prod'])('refuses the secrets path prefix %j, naming the prop', (secretsPathPrefix) => {
+    expect(() => synth({ secretsPathPrefix })).toThrow(/DeployAgentFleet: secretsPathPrefix must be an SSM parameter path like \/app\/prod/);
   });
 
   it('attaches AmazonSSMManagedInstanceCore only when enableSsm is set', () => {

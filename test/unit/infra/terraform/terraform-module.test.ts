@@ -13,7 +13,11 @@ const prefix = 'store-prefix-under-test';
 
 /** Terraform's references → the shared symbols of test/support/iam-statements.ts. */
 const terraformSymbols: Symbols = [
+  // local.secrets_path_prefix, inlined: its default, "/" + the release prefix.
+  ['${coalesce(var.secrets_path_prefix, "/${var.release_prefix}")}', '/{prefix}'],
   ['${data.aws_partition.current.partition}', '{partition}'],
+  ['${data.aws_region.current.name}', '{region}'],
+  ['${data.aws_caller_identity.current.account_id}', '{account}'],
   ['${local.release_bucket}', '{bucket}'],
   ['${var.release_prefix}', '{prefix}'],
   ['${aws_lb_target_group.this.arn}', '{targetGroupArn}'],
@@ -37,6 +41,9 @@ beforeAll(async () => {
       [`\${${id(fleet.releaseBucket)}}`, '{bucket}'],
       [`\${${id(fleet.targetGroup)}}`, '{targetGroupArn}'],
       [prefix, '{prefix}'],
+      ['${AWS::Partition}', '{partition}'],
+      ['${AWS::Region}', '{region}'],
+      ['${AWS::AccountId}', '{account}'],
     ],
     userData: renderCfnValue(launchTemplate?.Properties.LaunchTemplateData.UserData),
   };
@@ -57,6 +64,7 @@ describe('infra/terraform: the same IAM as the CDK construct', () => {
     expect(terraform).toEqual(cdkStatements());
     expect(terraform).toEqual([
       { sid: 'ListReleaseStore', effect: 'Allow', actions: ['s3:ListBucket'], resources: ['arn:{partition}:s3:::{bucket}'], conditions: { StringLike: { 's3:prefix': ['{prefix}/*'] } } },
+      { sid: 'ReadReleaseSecrets', effect: 'Allow', actions: ['ssm:GetParameters'], resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{prefix}/*'], conditions: {} },
       { sid: 'ReadReleaseStore', effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:{partition}:s3:::{bucket}/{prefix}/*'], conditions: {} },
       { sid: 'ReadTargetHealth', effect: 'Allow', actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'], conditions: {} },
       {
@@ -81,6 +89,21 @@ describe('infra/terraform: the same IAM as the CDK construct', () => {
     const widened = { statement: agent.statement.map((s) => (s.sid === 'WriteStatusAndLocks' ? { ...s, resources: ['${local.release_bucket_arn}/${var.release_prefix}/*'] } : s)) };
 
     expect(fromTerraform(widened, tf.locals, terraformSymbols)).not.toEqual(cdkStatements());
+  });
+
+  it('grants kms:Decrypt via SSM on secrets_kms_key_arn only when it is set, as the CDK construct does with secretsKmsKeyArn', () => {
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const withKey = new Stack(cdkTestApp(), 'ParityKms');
+    new DeployAgentFleet(withKey, 'Fleet', { releasePrefix: prefix, secretsKmsKeyArn: key });
+    const [policy] = Object.values(Template.fromStack(withKey).findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Sid?: string }> } } }>;
+    const decrypt = { Statement: (policy?.Properties.PolicyDocument.Statement ?? []).filter((s) => s.Sid === 'DecryptReleaseSecrets') };
+    const cdkDecrypt = fromCloudFormation(decrypt, [[key, '{kmsKey}'], ['${AWS::Region}', '{region}']]);
+    const dynamic = blockOf(tf.data, 'aws_iam_policy_document', 'agent').dynamic as { statement: Array<{ for_each: string; content: unknown[] }> };
+    const [block] = dynamic.statement;
+
+    expect(block?.for_each).toBe('${var.secrets_kms_key_arn == null ? [] : [var.secrets_kms_key_arn]}');
+    expect(fromTerraform({ statement: block?.content }, tf.locals, [...terraformSymbols, ['${statement.value}', '{kmsKey}']])).toEqual(cdkDecrypt);
+    expect(cdkDecrypt).toHaveLength(1);
   });
 
   it('attaches the policy to the instance role, and SSM only when enable_ssm is set', () => {
