@@ -148,20 +148,25 @@ async function requestsPerSecond(policy: 'sticky' | 'rr', workers: number, app: 
 }
 
 export async function runStickyScenarios(workers: number, withPm2: boolean): Promise<StickyBenchResult> {
-  const rows: StickyRow[] = [];
-  for (const scenario of ['socketio-polling', 'socketio-upgrade'] as const) {
-    for (const policy of ['sticky', 'rr'] as const) {
-      progress(`  deployctl ${policy} ${scenario} workers=${workers}`);
-      rows.push(await deployctlRow(scenario, policy, workers));
-    }
-    if (withPm2) {
-      progress(`  pm2 cluster ${scenario} workers=${workers}`);
-      rows.push(await pm2Row(scenario, workers));
-    }
-  }
   progress(`  throughput sticky vs rr (express fixture, keep-alive) workers=${workers}`);
   const sticky = await requestsPerSecond('sticky', workers, 'express-app');
   const rr = await requestsPerSecond('rr', workers, 'express-app');
+  progress(`    sticky ${sticky.rps} req/s (${sticky.failed} failed), rr ${rr.rps} req/s (${rr.failed} failed)`);
+  const rows: StickyRow[] = [];
+  const scenarios = ['socketio-polling', 'socketio-upgrade'] as const;
+  for (const scenario of scenarios) {
+    for (const policy of ['sticky', 'rr'] as const) {
+      progress(`  deployctl ${policy} ${scenario} workers=${workers}`);
+      rows.push(await deployctlRow(scenario, policy, workers));
+      progress(`    ${JSON.stringify(rows.at(-1))}`);
+    }
+  }
+  // pm2 last: its rows take longest (its reload waits on old workers the clients keep busy).
+  for (const scenario of withPm2 ? scenarios : []) {
+    progress(`  pm2 cluster ${scenario} workers=${workers}`);
+    rows.push(await pm2Row(scenario, workers));
+    progress(`    ${JSON.stringify(rows.at(-1))}`);
+  }
   return {
     rows,
     throughput: { stickyRps: sticky.rps, rrRps: rr.rps, stickyFailed: sticky.failed, rrFailed: rr.failed },
