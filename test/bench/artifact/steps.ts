@@ -146,7 +146,7 @@ export async function measureFetchUnpack(ctx: BenchContext, version: string, run
     const ms = numberField(reply, 'ms', 'fetch result');
     const artifact = numberField(reply, 'artifactBytes', 'fetch result');
     const profile = readProfile(reply['profile']);
-    const stages = PROFILE_STAGES.map((stage) => `${stage.replace(/Ms$/, '')} ${profile[stage]}`).join(', ');
+    const stages = PROFILE_STAGES.map((stage) => `${stage.replace(/Ms$/, '')} ${Math.round(profile[stage])}`).join(', ');
     return {
       ms,
       peakRssMb: numberField(reply, 'peakRssMb', 'fetch result'),

@@ -24,7 +24,7 @@ import { HashingStream } from '../../../agent/fs/hashing-stream';
 import { EntryExtractor } from '../../../agent/release/entry-extractor';
 import * as releaseDir from '../../../agent/release/release-dir';
 
-/** Milliseconds per stage of one fetch + unpack, each rounded to the ms. */
+/** Milliseconds per stage of one fetch + unpack, to 0.1 ms. */
 export interface UnpackProfile {
   readonly fetchMs: number;
   readonly hashMs: number;
@@ -71,19 +71,20 @@ export class UnpackProfiler {
   #elu: EventLoopUtilization | undefined;
   /** Writer threads started since begin(), with their last active time seen. */
   readonly #writers = new Map<object, number>();
-  #installed = false;
+  /** Puts back what install() replaced, last first; empty when not installed. */
+  readonly #restore: (() => void)[] = [];
 
   install(): void {
-    if (this.#installed) return;
-    this.#installed = true;
+    if (this.#restore.length > 0) return;
     const t = (): Totals => this.#totals;
+    const restore = this.#restore;
 
-    timeMethod(HashingStream.prototype, '_transform', {
+    restore.push(timeMethod(HashingStream.prototype, '_transform', {
       done: (ms) => {
         t().hash += ms;
       },
-    });
-    timeMethod(Parser.prototype, 'write', {
+    }));
+    restore.push(timeMethod(Parser.prototype, 'write', {
       enter: () => {
         t().inParse += 1;
       },
@@ -91,13 +92,13 @@ export class UnpackProfiler {
         t().inParse -= 1;
         t().parseOuter += ms;
       },
-    });
-    timeMethod(EntryExtractor.prototype, 'extract', {
+    }));
+    restore.push(timeMethod(EntryExtractor.prototype, 'extract', {
       done: (ms) => {
         t().checks += ms;
         if (t().inParse > 0) t().checksInParse += ms;
       },
-    });
+    }));
     const releaseDirExports = releaseDir as unknown as Record<string, unknown>;
     const syncTree = releaseDirExports['syncTree'];
     if (typeof syncTree !== 'function') throw new Error('release-dir no longer exports syncTree');
@@ -109,6 +110,9 @@ export class UnpackProfiler {
         t().sync += performance.now() - started;
       }
     };
+    restore.push(() => {
+      releaseDirExports['syncTree'] = syncTree;
+    });
 
     // zlib's factories are read-only; its classes' prototypes are not. Own property on
     // Gunzip.prototype: only gunzip streams are timed.
@@ -127,6 +131,9 @@ export class UnpackProfiler {
       ]);
     };
     Object.defineProperty(zlib.Gunzip.prototype, '_transform', { value: timedTransform, writable: true, configurable: true });
+    restore.push(() => {
+      Reflect.deleteProperty(zlib.Gunzip.prototype, '_transform');
+    });
 
     const workerThreads = requireBuiltin('node:worker_threads') as typeof import('node:worker_threads');
     const writers = this.#writers;
@@ -144,6 +151,14 @@ export class UnpackProfiler {
       }
     }
     (workerThreads as { Worker: typeof BaseWorker }).Worker = TimedWorker;
+    restore.push(() => {
+      (workerThreads as { Worker: typeof BaseWorker }).Worker = BaseWorker;
+    });
+  }
+
+  /** Puts back every function install() wrapped (a test process goes on running other code). */
+  uninstall(): void {
+    for (let undo = this.#restore.pop(); undo !== undefined; undo = this.#restore.pop()) undo();
   }
 
   begin(): void {
@@ -159,14 +174,14 @@ export class UnpackProfiler {
     const parse = Math.max(0, t.parseOuter - t.checksInParse);
     const writes = [...this.#writers.values()].reduce((sum, ms) => sum + ms, 0);
     const profile: UnpackProfile = {
-      fetchMs: Math.round(Math.max(0, busy - t.hash - parse - t.checks)),
-      hashMs: Math.round(t.hash),
-      inflateMs: Math.round(t.inflate),
-      parseMs: Math.round(parse),
-      checksMs: Math.round(t.checks),
-      writesMs: Math.round(writes),
-      syncMs: Math.round(t.sync),
-      mainBusyMs: Math.round(busy),
+      fetchMs: tenth(Math.max(0, busy - t.hash - parse - t.checks)),
+      hashMs: tenth(t.hash),
+      inflateMs: tenth(t.inflate),
+      parseMs: tenth(parse),
+      checksMs: tenth(t.checks),
+      writesMs: tenth(writes),
+      syncMs: tenth(t.sync),
+      mainBusyMs: tenth(busy),
       writerThreads: this.#writers.size,
     };
     this.#elu = undefined;
@@ -175,12 +190,19 @@ export class UnpackProfiler {
   }
 }
 
+function tenth(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 function zeroTotals(): Totals {
   return { hash: 0, inflate: 0, parseOuter: 0, checksInParse: 0, checks: 0, sync: 0, inParse: 0 };
 }
 
-/** Replaces the synchronous method `proto[name]` with one that times each call (`enter` before it). */
-function timeMethod(proto: object, name: string, hooks: { readonly enter?: () => void; readonly done: (ms: number) => void }): void {
+/**
+ * Replaces the synchronous method `proto[name]` with one that times each call (`enter` before
+ * it); returns what puts the original back.
+ */
+function timeMethod(proto: object, name: string, hooks: { readonly enter?: () => void; readonly done: (ms: number) => void }): () => void {
   const original: unknown = Reflect.get(proto, name);
   if (typeof original !== 'function') throw new Error(`${name} is not a method`);
   const timed = function (this: unknown, ...args: unknown[]): unknown {
@@ -192,5 +214,10 @@ function timeMethod(proto: object, name: string, hooks: { readonly enter?: () =>
       hooks.done(performance.now() - started);
     }
   };
+  const own = Object.getOwnPropertyDescriptor(proto, name);
   Object.defineProperty(proto, name, { value: timed, writable: true, configurable: true });
+  return () => {
+    if (own === undefined) Reflect.deleteProperty(proto, name);
+    else Object.defineProperty(proto, name, own);
+  };
 }
