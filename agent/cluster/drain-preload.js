@@ -17,22 +17,29 @@
  * - An uncaught exception the app does not handle is printed, reported to the
  *   supervisor, and the worker drains like on 'shutdown' before it exits 1
  *   (within `DEPLOYCTL_CRASH_DRAIN_MS`): requests in flight still complete.
+ * - HTTP/2 sessions (http2.createServer, createSecureServer) get a GOAWAY and
+ *   their open streams finish (drain-preload-h2.js); Node's own close() sends none.
+ * - Requests handled through 'checkContinue'/'checkExpectation' (`Expect:`)
+ *   are in flight like any other.
  * - Service-out ('service-drain' on the control pipe): the instance leaves the
- *   load balancer, so the worker stops keeping connections alive and closes
- *   its WebSockets with 1012 (clients reconnect to other instances), but keeps
- *   listening; 'service-resume' undoes it. 'count-connections' is answered
- *   over IPC with the sockets open on the app port, which tells the agent
- *   when the instance has drained.
+ *   load balancer, so the worker stops keeping connections alive, tells HTTP/2
+ *   sessions to go away and closes its WebSockets with 1012 (clients reconnect
+ *   to other instances), but keeps listening; 'service-resume' undoes it.
+ *   'count-connections' is answered over IPC with the TCP connections open on
+ *   the app port, whatever server holds them (http, https, http2, net), which
+ *   tells the agent when the instance has drained.
  * - Should the supervisor die (SIGKILL, OOM) while the worker drains, the worker
  *   exits at once instead of waiting for a kill that will never come.
  *
- * It is the one place where deployctl patches node (http(s).Server emit and
- * closeIdleConnections); plain JavaScript, so any app can load it. Its words
- * match agent/cluster/messages.ts.
+ * It is the one place where deployctl patches node (net.Server and
+ * http(s).Server emit, http(s).Server closeIdleConnections); plain JavaScript,
+ * so any app can load it. Its words match agent/cluster/messages.ts.
  */
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');
+const { listenToControlPipe } = require('./drain-preload-control.js');
+const { createH2Sessions } = require('./drain-preload-h2.js');
 
 const WS_MANAGED = Symbol.for('deployctl.websocketManaged');
 // Close frame: FIN + opcode 8, length 2, status 1012 (0x03f4). Server frames are unmasked.
@@ -50,8 +57,10 @@ const wsCloseTimeoutMs = 3000;
  * @property {number} idleSince when the last response finished (or the socket connected)
  * @property {boolean} upgraded taken over by a WebSocket (or other upgrade) handler
  */
-/** @type {Map<import('node:net').Socket, Conn>} */
+/** HTTP connections (TLS sockets for https), with their requests. @type {Map<import('node:net').Socket, Conn>} */
 const conns = new Map();
+/** Every TCP connection of every server in the worker (http, https, http2, net). @type {Set<import('node:net').Socket>} */
+const tcpSockets = new Set();
 /** @type {Set<import('node:net').Server>} */
 const servers = new Set();
 let draining = false;
@@ -63,7 +72,11 @@ const appPort = Number(process.env.PORT);
 let appOwnsShutdown = false;
 let crashed = false;
 let wsClosing = false;
+// A client may still be sending on a session for idleGraceMs after the GOAWAY, as on an idle keep-alive socket.
+const h2Sessions = createH2Sessions({ graceMs: idleGraceMs });
 
+// First, so that the http(s) patches below call it.
+patchNetServer(/** @type {ServerProto} */ (/** @type {unknown} */ (net.Server.prototype)));
 patchServer(/** @type {ServerProto} */ (/** @type {unknown} */ (http.Server.prototype)), 'connection');
 patchServer(/** @type {ServerProto} */ (/** @type {unknown} */ (https.Server.prototype)), 'secureConnection');
 
@@ -76,7 +89,7 @@ process.on('message', (message) => {
   }
 });
 
-listenToControlPipe(Number(process.env.DEPLOYCTL_CONTROL_FD));
+listenToControlPipe(Number(process.env.DEPLOYCTL_CONTROL_FD), onControl, onSupervisorGone);
 
 process.on('disconnect', () => {
   // The cluster disconnects a worker only once all its servers have closed,
@@ -105,6 +118,26 @@ process.on('uncaughtException', (error, origin) => {
  *   closeIdleConnections: (this: import('node:net').Server) => void }} ServerProto
  */
 /**
+ * Counts every TCP connection, and keeps the HTTP/2 sessions (the 'session' event of http2 servers).
+ * @param {ServerProto} target net.Server prototype
+ */
+function patchNetServer(target) {
+  const emit = target.emit;
+  target.emit = function patchedNetEmit(event, ...args) {
+    if (event === 'connection') trackTcp(args[0]);
+    else if (event === 'session') h2Sessions.add(/** @type {import('node:http2').ServerHttp2Session} */ (args[0]));
+    return emit.call(this, event, ...args);
+  };
+}
+
+/** @param {unknown} socket */
+function trackTcp(socket) {
+  if (!(socket instanceof net.Socket) || tcpSockets.has(socket)) return;
+  tcpSockets.add(socket);
+  socket.once('close', () => tcpSockets.delete(socket));
+}
+
+/**
  * @param {ServerProto} target http.Server or https.Server prototype
  * @param {string} connectionEvent the event whose socket carries the HTTP requests
  */
@@ -112,7 +145,7 @@ function patchServer(target, connectionEvent) {
   const emit = target.emit;
   target.emit = function patchedEmit(event, ...args) {
     if (event === connectionEvent) track(this, /** @type {import('node:net').Socket} */ (args[0]));
-    else if (event === 'request') onRequest(/** @type {import('node:http').ServerResponse} */ (args[1]));
+    else if (event === 'request' || event === 'checkContinue' || event === 'checkExpectation') onRequest(/** @type {import('node:http').ServerResponse} */ (args[1]));
     else if (event === 'upgrade') onUpgrade(/** @type {import('node:net').Socket} */ (args[1]));
     return emit.call(this, event, ...args);
   };
@@ -159,6 +192,7 @@ function startDrain() {
   if (draining) return;
   draining = true;
   stopKeepingAlive();
+  h2Sessions.goAway();
   // Should the word that the roll is over never come, let go eventually.
   setTimeout(() => closeWebSockets(defaultWindowMs), wsHoldMaxMs).unref();
 }
@@ -177,6 +211,7 @@ function startServiceDrain(windowMs) {
   if (serviceDraining || draining) return;
   serviceDraining = true;
   stopKeepingAlive();
+  h2Sessions.goAway();
   // The app's websocket-drain helper closes the sockets it manages (and keeps accepting).
   process.emit(/** @type {never} */ ('deployctl:drain-websockets'), /** @type {never} */ (windowMs));
   closeUpgraded(windowMs);
@@ -185,16 +220,17 @@ function startServiceDrain(windowMs) {
 function endServiceDrain() {
   if (!serviceDraining) return;
   serviceDraining = false;
+  if (!draining) h2Sessions.resume();
   if (!draining && sweepTimer) {
     clearInterval(sweepTimer);
     sweepTimer = undefined;
   }
 }
 
-/** Sockets open on the app port (all of them when PORT is not a number), WebSockets included. */
+/** TCP connections open on the app port (all of them when PORT is not a number), WebSockets and HTTP/2 sessions included. */
 function openConnections() {
   let open = 0;
-  for (const socket of conns.keys()) {
+  for (const socket of tcpSockets) {
     if (socket.destroyed) continue;
     if (!Number.isInteger(appPort) || socket.localPort === appPort) open += 1;
   }
@@ -212,31 +248,6 @@ function sweep() {
 }
 
 /**
- * The supervisor's own pipe (not the cluster IPC channel, which an app that
- * closes its server on 'shutdown' loses at once): newline-delimited JSON.
- * @param {number} fd
- */
-function listenToControlPipe(fd) {
-  if (!Number.isInteger(fd) || fd < 3) return;
-  /** @type {import('node:net').Socket} */
-  let pipe;
-  try {
-    pipe = new net.Socket({ fd, readable: true, writable: false });
-  } catch {
-    return; // not started by the supervisor
-  }
-  pipe.unref();
-  pipe.on('error', () => undefined);
-  pipe.on('close', onSupervisorGone);
-  let buffered = '';
-  pipe.on('data', (chunk) => {
-    const lines = (buffered + chunk.toString()).split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) onControl(line);
-  });
-}
-
-/**
  * The supervisor holds the other end of the control pipe, so it closing means
  * the supervisor is gone. Node's cluster exits a worker whose primary dies, but
  * not one the primary had already asked to disconnect (a retired worker): that
@@ -248,17 +259,8 @@ function onSupervisorGone() {
   if (draining) process.exit(crashed ? 1 : 0);
 }
 
-/** @param {string} line */
-function onControl(line) {
-  /** @type {unknown} */
-  let message;
-  try {
-    message = JSON.parse(line);
-  } catch {
-    return;
-  }
-  if (typeof message !== 'object' || message === null) return;
-  const m = /** @type {{ deployctl?: unknown, windowMs?: unknown, id?: unknown }} */ (message);
+/** @param {Record<string, unknown>} m a message from the supervisor's control pipe */
+function onControl(m) {
   const windowMs = typeof m.windowMs === 'number' ? m.windowMs : defaultWindowMs;
   if (m.deployctl === 'close-websockets') closeWebSockets(windowMs);
   else if (m.deployctl === 'service-drain') startServiceDrain(windowMs);

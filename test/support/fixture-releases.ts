@@ -14,7 +14,11 @@ export type FixtureMode =
   | 'admin-port-first'
   | 'wrong-port'
   | 'first-crashes'
-  | 'first-exits-early';
+  | 'first-exits-early'
+  /** pm2's way: closes its server and WebSockets on SIGINT and exits once they are closed. */
+  | 'sigint-graceful'
+  /** sigint-graceful, and process.send('ready') once it listens (pm2's wait_ready). */
+  | 'sigint-ready';
 
 export interface FixtureReleaseOptions {
   readonly mode?: FixtureMode;
@@ -32,6 +36,10 @@ export interface FixtureReleaseOptions {
   readonly bootGate?: string;
   /** Listen on PORT at this host only. */
   readonly listenHost?: string;
+  /** The app under test/fixtures/apps that server.js runs. @default 'http-ws-app.js' */
+  readonly app?: 'http-ws-app.js' | 'h2-app.js' | 'tcp-app.js' | 'expect-continue-app.js';
+  /** expect-continue-app.js holds its answers until this file exists. */
+  readonly holdUntil?: string;
 }
 
 /** The repository root, found from this file both as source and as compiled dist/. */
@@ -45,7 +53,7 @@ export function repoRoot(): string {
   return dir;
 }
 
-export const fixtureAppPath = (): string => path.join(repoRoot(), 'test', 'fixtures', 'apps', 'http-ws-app.js');
+export const fixtureAppPath = (app = 'http-ws-app.js'): string => path.join(repoRoot(), 'test', 'fixtures', 'apps', app);
 
 /**
  * Writes a release directory `<root>/<version>` whose server.js runs the
@@ -54,7 +62,7 @@ export const fixtureAppPath = (): string => path.join(repoRoot(), 'test', 'fixtu
 export function makeFixtureRelease(root: string, version: string, options: FixtureReleaseOptions = {}): Release {
   const dir = path.join(root, version);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'server.js'), `require(${JSON.stringify(fixtureAppPath())});\n`);
+  writeFileSync(path.join(dir, 'server.js'), `require(${JSON.stringify(fixtureAppPath(options.app))});\n`);
   writeFileSync(path.join(dir, 'fixture.json'), JSON.stringify({ mode: 'graceful', ...options }));
   return { version, dir };
 }

@@ -24,8 +24,18 @@ export const WARM_UP_TIMEOUT_MS = 20_000;
 /** Fork → listening samples taken for forkToListeningMs. */
 export const FORK_PROBE_SAMPLES = 5;
 
-export type ScenarioName = 'graceful' | 'unmodified' | 'never-listens';
+export type ScenarioName = 'graceful' | 'unmodified' | 'never-listens' | 'sigint-graceful' | 'wait-ready' | 'shutdown-message';
 export type ToolName = 'deployctl' | 'pm2';
+
+/** pm2 settings a careful pm2 user adds (flags of `pm2 start`); pm2's defaults where absent. */
+export interface Pm2Settings {
+  /** `--wait-ready`: a new worker counts once it sends process.send('ready'), not at 'listening'. */
+  readonly waitReady?: boolean;
+  /** `--kill-timeout`: SIGKILL follows the kill signal after this long (pm2's default: 1600 ms). */
+  readonly killTimeoutMs?: number;
+  /** `--shutdown-with-message`: old workers get process.send('shutdown') instead of SIGINT. */
+  readonly shutdownWithMessage?: boolean;
+}
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -33,20 +43,43 @@ export interface Scenario {
   readonly oldMode: FixtureMode;
   /** Fixture mode of v2. */
   readonly newMode: FixtureMode;
+  /** Only this tool runs the scenario (pm2's own graceful set-ups); every tool when absent. */
+  readonly only?: ToolName;
+  readonly pm2?: Pm2Settings;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
+  // The app waits for 'shutdown' (deployctl's word; pm2 sends it only with shutdown_with_message).
   { name: 'graceful', oldMode: 'graceful', newMode: 'graceful' },
   { name: 'unmodified', oldMode: 'unmodified', newMode: 'unmodified' },
   { name: 'never-listens', oldMode: 'graceful', newMode: 'never-listen' },
+  // pm2 at its best, as its docs ask: the app closes its server and WebSockets on SIGINT (pm2's kill signal).
+  { name: 'sigint-graceful', oldMode: 'sigint-graceful', newMode: 'sigint-graceful', only: 'pm2' },
+  // ... and says process.send('ready') once it listens, with wait_ready and deployctl's shutdown timeout as kill_timeout.
+  {
+    name: 'wait-ready',
+    oldMode: 'sigint-ready',
+    newMode: 'sigint-ready',
+    only: 'pm2',
+    pm2: { waitReady: true, killTimeoutMs: DEPLOYCTL_TIMINGS.shutdownTimeoutMs },
+  },
+  // The 'shutdown'-message app of 'graceful', with pm2 told to send that message (and the same kill_timeout).
+  {
+    name: 'shutdown-message',
+    oldMode: 'graceful',
+    newMode: 'graceful',
+    only: 'pm2',
+    pm2: { shutdownWithMessage: true, killTimeoutMs: DEPLOYCTL_TIMINGS.shutdownTimeoutMs },
+  },
 ];
 
 export interface BenchSettings {
   readonly runs: number;
   readonly workers: readonly number[];
+  readonly scenarios: readonly Scenario[];
 }
 
-/** BENCH_RUNS (default 3) and BENCH_WORKERS (default "2,4"). */
+/** BENCH_RUNS (default 3), BENCH_WORKERS (default "2,4") and BENCH_SCENARIOS (default: all, e.g. "graceful,wait-ready"). */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const runsText = env['BENCH_RUNS'] ?? '3';
   const runs = Number(runsText);
@@ -58,5 +91,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
   if (workers.length === 0 || workers.some((w) => !Number.isInteger(w) || w < 1 || w > 64)) {
     throw new Error(`BENCH_WORKERS must be a comma-separated list of integers 1-64, got ${JSON.stringify(workersText)}`);
   }
-  return { runs, workers: [...new Set(workers)] };
+  const scenariosText = env['BENCH_SCENARIOS'];
+  const names = scenariosText === undefined ? SCENARIOS.map((s) => s.name) : scenariosText.split(',').map((part) => part.trim());
+  const unknown = names.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`BENCH_SCENARIOS must be a comma-separated list of ${SCENARIOS.map((s) => s.name).join(', ')}; got ${JSON.stringify(scenariosText)}`);
+  }
+  return { runs, workers: [...new Set(workers)], scenarios: SCENARIOS.filter((s) => names.includes(s.name)) };
 }

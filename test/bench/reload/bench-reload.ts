@@ -1,13 +1,15 @@
 /**
  * `npm run bench:reload`: deployctl's rolling reload against `pm2 reload` on
- * the same fixture app and load, 2 and 4 workers, three scenarios.
+ * the same fixture app and load, 2 and 4 workers: three scenarios for both
+ * tools, and three more for pm2 alone (a careful pm2 user's graceful set-ups).
  *
  * Progress goes to stderr; stdout gets the results table, the targets table
  * and, as its last line, one JSON object (see README of the issue / targets.ts).
- * BENCH_RUNS (default 3) and BENCH_WORKERS (default "2,4") make quick runs possible.
+ * BENCH_RUNS (default 3), BENCH_WORKERS (default "2,4") and BENCH_SCENARIOS
+ * (default: all) make quick runs possible.
  */
 import type { ToolVariant } from './app-under-test';
-import { BOOT_MS, readSettings, SCENARIOS } from './bench-config';
+import { BOOT_MS, readSettings, type Scenario } from './bench-config';
 import { cleanupAll, cleanupOnSignals, isSignalled } from './cleanup';
 import { deployctlTool } from './deployctl-tool';
 import { measureForkToListening } from './fork-to-listening';
@@ -19,11 +21,17 @@ import { progress, runOnce, type RunResult } from './run-once';
 import { round } from './stats-math';
 import { computeTargets } from './targets';
 
-function variantsFor(workers: number): ToolVariant[] {
+/**
+ * deployctl one worker at a time, two at a time (like pm2's reload, which
+ * replaces two workers at once) from 3 workers up, and all at once; then pm2.
+ * A scenario that names one tool runs only that tool.
+ */
+function variantsFor(workers: number, scenario: Scenario): ToolVariant[] {
   const variants = [deployctlTool(1)];
+  if (workers > 2) variants.push(deployctlTool(2));
   if (workers > 1) variants.push(deployctlTool(workers));
   variants.push(pm2Tool);
-  return variants;
+  return variants.filter((v) => scenario.only === undefined || v.tool === scenario.only);
 }
 
 function describeRun(run: RunResult): string {
@@ -41,7 +49,7 @@ function describeRun(run: RunResult): string {
 async function main(): Promise<void> {
   const settings = readSettings();
   const started = Date.now();
-  progress(`bench:reload runs=${settings.runs} workers=${settings.workers.join(',')} bootMs=${BOOT_MS}`);
+  progress(`bench:reload runs=${settings.runs} workers=${settings.workers.join(',')} scenarios=${settings.scenarios.map((s) => s.name).join(',')} bootMs=${BOOT_MS}`);
 
   const fork = await measureForkToListening();
   const forkToListeningMs = round(fork.medianMs, 1);
@@ -49,8 +57,8 @@ async function main(): Promise<void> {
 
   const rows: ResultRow[] = [];
   for (const workers of settings.workers) {
-    for (const scenario of SCENARIOS) {
-      for (const variant of variantsFor(workers)) {
+    for (const scenario of settings.scenarios) {
+      for (const variant of variantsFor(workers, scenario)) {
         const runs: RunResult[] = [];
         for (let i = 1; i <= settings.runs; i += 1) {
           progress(`  ${variant.tool} maxSurge=${variant.maxSurge} ${scenario.name} workers=${workers} run ${i}/${settings.runs}`);

@@ -1,7 +1,12 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ServiceDrain } from '../../../../agent/cluster/service-drain';
 import { startLoad } from '../../../support/load/load-client';
 import { startSupervisedApp, type SupervisedApp } from '../../../support/supervised-app';
-import { withTimeout } from '../../../support/with-timeout';
+import { delay, waitUntil, withTimeout } from '../../../support/with-timeout';
 
 function getVia(agent: http.Agent, port: number): Promise<{ status: number; body: string; connection: string | undefined; reused: boolean }> {
   return new Promise((resolve, reject) => {
@@ -14,11 +19,64 @@ function getVia(agent: http.Agent, port: number): Promise<{ status: number; body
   });
 }
 
+/** POST with `Expect: 100-continue`: the body goes once the server says 100 Continue. */
+function postExpectingContinue(port: number, body: string): { continued: Promise<void>; answer: Promise<{ status: number; body: string }> } {
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers: { expect: '100-continue', 'content-length': Buffer.byteLength(body) } });
+  const continued = new Promise<void>((resolve) => req.once('continue', () => resolve()));
+  req.once('continue', () => req.end(body));
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  answer.catch(() => undefined); // awaited by the test
+  return { continued, answer };
+}
+
+function connectTcp(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('data', () => resolve(socket)); // the app's greeting: it holds the connection
+    socket.once('error', reject);
+  });
+}
+
 describe('the drain preload', () => {
   let app: SupervisedApp | undefined;
+  const sockets: net.Socket[] = [];
+  const files: string[] = [];
   afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    for (const file of files.splice(0)) rmSync(file, { force: true });
     await app?.close();
     app = undefined;
+  });
+
+  it("counts a request the app handles through 'checkContinue' as in flight: a retired worker answers it instead of closing its socket", async () => {
+    const gate = path.join(tmpdir(), `deployctl-continue-gate-${process.pid}-${Date.now()}`);
+    files.push(gate);
+    app = await startSupervisedApp({ workers: 1, idleGraceMs: 200 }, { app: 'expect-continue-app.js', holdUntil: gate });
+    const post = postExpectingContinue(app.port, 'twelve bytes');
+    await withTimeout(post.continued, 10_000, '100 Continue from v1');
+
+    const result = await withTimeout(app.supervisor.roll(app.release('v2', { app: 'expect-continue-app.js' })), 20_000, 'the roll');
+    expect(result.ok).toBe(true);
+    // The retired worker drains: an idle keep-alive socket would be closed after 200 ms; this one is busy.
+    await delay(1000);
+    writeFileSync(gate, '');
+    expect(await withTimeout(post.answer, 10_000, 'the answer to the held request')).toEqual({ status: 200, body: 'v1 12' });
+  });
+
+  it('counts the connections of a raw TCP (net.createServer) app, so early drain waits for them', async () => {
+    app = await startSupervisedApp({ workers: 2 }, { app: 'tcp-app.js' });
+    const drain = new ServiceDrain(app.supervisor);
+    sockets.push(...(await Promise.all([connectTcp(app.port), connectTcp(app.port), connectTcp(app.port)])));
+    await waitUntil(async () => (await drain.openConnections(500)) === 3, 10_000, 'the workers to count the 3 TCP connections');
+    for (const socket of sockets) socket.end();
+    await waitUntil(async () => (await drain.openConnections(500)) === 0, 10_000, 'no open connection once the clients closed theirs');
   });
 
   it('answers a request on an idle keep-alive socket of a retired worker with Connection: close instead of resetting it', async () => {
