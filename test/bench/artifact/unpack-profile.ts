@@ -7,7 +7,8 @@
  *   - hash     HashingStream's transform (size count + sha256 of the gzip bytes)
  *   - parse    node-tar Parser.write, without the entry checks it calls
  *   - checks   EntryExtractor.extract (path/type/limit checks, handing the entry to the writers)
- *   - fetch    everything else the main thread did while busy (HTTP body, S3 SDK, streams)
+ *   - fetch    everything else the main thread did while busy: the HTTP body and S3 SDK, but
+ *              also stream plumbing, gunzip's callbacks that hand on inflated bytes, and GC
  *   - busy     the main thread's total active time (event loop utilization)
  * - inflate    the libuv pool: from handing gunzip a chunk to it having inflated and pushed it
  *              (the time a chunk waits for a pool thread counts too)
@@ -43,7 +44,7 @@ export const PROFILE_STAGES = ['fetchMs', 'hashMs', 'inflateMs', 'parseMs', 'che
 
 /** Which thread each stage runs on (for the table). */
 export const STAGE_THREAD: Readonly<Record<(typeof PROFILE_STAGES)[number], string>> = {
-  fetchMs: 'main',
+  fetchMs: 'main (the rest: HTTP body, SDK, stream plumbing, GC)',
   hashMs: 'main',
   inflateMs: 'libuv pool',
   parseMs: 'main',
