@@ -6,9 +6,11 @@
  * with no shutdown code of its own is replaced without a failed request:
  *
  * - On 'shutdown', responses not yet started get `Connection: close`; keep-alive
- *   sockets are closed after the response that follows, or once idle for
- *   `DEPLOYCTL_IDLE_GRACE_MS` (never slammed shut the moment the server closes,
- *   which is when a client may be sending on them).
+ *   sockets are closed after the response that follows, or once idle for the
+ *   keep-alive timeout the server announced to the client (`Keep-Alive:
+ *   timeout=N`), or `DEPLOYCTL_IDLE_GRACE_MS` when that is longer (never
+ *   slammed shut the moment the server closes, nor while the client may still
+ *   pick the socket for its next request: see idleCloseAfterMs).
  * - Upgraded (WebSocket) sockets are held until the supervisor says the roll is
  *   over, then closed with a proper close frame, code 1012 (service restart),
  *   spread over a window, so clients reconnect once and not all at once.
@@ -56,6 +58,7 @@ const wsCloseTimeoutMs = 3000;
  * @property {Set<import('node:http').ServerResponse>} inFlight responses not yet finished
  * @property {number} idleSince when the last response finished (or the socket connected)
  * @property {boolean} upgraded taken over by a WebSocket (or other upgrade) handler
+ * @property {import('node:net').Server} server the http(s) server that accepted it
  */
 /** HTTP connections (TLS sockets for https), with their requests. @type {Map<import('node:net').Socket, Conn>} */
 const conns = new Map();
@@ -165,7 +168,7 @@ function patchServer(target, connectionEvent) {
 function track(server, socket) {
   if (!socket || conns.has(socket)) return;
   servers.add(server);
-  conns.set(socket, { inFlight: new Set(), idleSince: Date.now(), upgraded: false });
+  conns.set(socket, { inFlight: new Set(), idleSince: Date.now(), upgraded: false, server });
   socket.once('close', () => conns.delete(socket));
 }
 
@@ -237,14 +240,27 @@ function openConnections() {
   return open;
 }
 
-/** Ends keep-alive sockets that have been idle for the grace period. */
+/** Ends keep-alive sockets that have been idle long enough (idleCloseAfterMs). */
 function sweep() {
   const now = Date.now();
   for (const [socket, conn] of conns) {
-    if (conn.upgraded || conn.inFlight.size > 0 || now - conn.idleSince < idleGraceMs) continue;
+    if (conn.upgraded || conn.inFlight.size > 0 || now - conn.idleSince < idleCloseAfterMs(conn)) continue;
     socket.end();
     setTimeout(() => socket.destroy(), wsCloseTimeoutMs).unref();
   }
+}
+
+/**
+ * How long an idle keep-alive socket stays open. Its last response told the client it may send on it
+ * until the server's keepAliveTimeout (`Keep-Alive: timeout=N`); closing it sooner races with a client
+ * that picks it in that instant ("socket hang up", not retried). So a retired worker waits that long
+ * (idleGraceMs if longer or none announced); in service-out alone the load balancer sends no new requests.
+ * @param {Conn} conn
+ */
+function idleCloseAfterMs(conn) {
+  const announcedMs = Number(/** @type {{ keepAliveTimeout?: unknown }} */ (/** @type {unknown} */ (conn.server)).keepAliveTimeout);
+  if (!draining || !Number.isFinite(announcedMs) || announcedMs <= 0) return idleGraceMs;
+  return Math.max(idleGraceMs, announcedMs);
 }
 
 /**

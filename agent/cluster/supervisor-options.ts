@@ -31,7 +31,11 @@ export interface SupervisorOptions {
   readonly maxSurge?: number;
   /** Inject the drain preload (keep-alive draining, WebSocket close frames, graceful crash). @default true */
   readonly drainPreload?: boolean;
-  /** Idle keep-alive sockets of a draining worker are closed after this much idle time. @default 1000 */
+  /**
+   * Idle keep-alive sockets of a draining worker are closed after this much idle time, and a retired
+   * worker's not before the keep-alive timeout its server announced (a client may reuse them until then).
+   * @default 1000
+   */
   readonly idleGraceMs?: number;
   /** Old workers' WebSockets are closed with 1012, spread over this window, once the roll is over. @default 2000 */
   readonly wsCloseWindowMs?: number;

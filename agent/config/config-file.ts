@@ -65,7 +65,9 @@ export const appSchema = z
       .boolean()
       .optional()
       .meta({ description: 'Inject the drain preload (keep-alive and WebSocket draining, see *Draining without resets*).' }),
-    idleGraceMs: ms(60_000).optional().meta({ description: 'Idle keep-alive sockets of a draining worker close after this.' }),
+    idleGraceMs: ms(60_000)
+      .optional()
+      .meta({ description: 'Idle keep-alive sockets of a draining worker close after this, and not before the keep-alive timeout the app announced (out of service: after this).' }),
     wsCloseWindowMs: ms(600_000).optional().meta({ description: 'WebSocket closes (code 1012) after a roll are spread over this.' }),
     stableMs: ms(600_000).optional().meta({ description: 'New workers must stay up this long after a roll, or it is undone.' }),
     schedulingPolicy: z

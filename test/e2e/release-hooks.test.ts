@@ -158,6 +158,10 @@ describe('release hooks on a fleet of 3 agents (S3 store)', () => {
     await waitUntil(() => existsSync(hungPid) && readFileSync(hungPid, 'utf8').trim() !== '', 60_000, 'the first once runner to start');
     const runner = readFileSync(runs, 'utf8').trim();
     const hung = Number(readFileSync(hungPid, 'utf8'));
+    // The agent records the hook's process group right after it spawned it; a SIGKILL before that
+    // leaves nothing to find (the hook may write its own pid file first on a loaded machine).
+    const runnerDir = fleet.instances.find((i) => i.id === runner)?.releasesDir ?? '';
+    await waitUntil(() => existsSync(path.join(runnerDir, 'hook.pid')), 10_000, `${runner}'s agent to record its once hook in hook.pid`);
 
     await fleet.kill(runner);
     const others = ids().filter((id) => id !== runner);

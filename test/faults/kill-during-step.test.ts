@@ -9,8 +9,8 @@ import { startS3Server, type S3Server, type SeenRequest } from '../support/s3-se
 import { servedVersion, type SpawnedAgent } from '../support/spawned-agent';
 import { waitUntil, withTimeout } from '../support/with-timeout';
 
-/** After a restart the app must answer this soon (current is served before the store is read). */
-const SERVES_WITHIN_MS = 5_000;
+/** A bound on waiting for the restarted agent to serve current (served from disk, before the store is read); not a speed target. */
+const SERVES_WITHIN_MS = 20_000;
 /** A deploy after a restart: fetch, unpack, roll two workers, stability wait. */
 const CONVERGES_WITHIN_MS = 30_000;
 

@@ -36,6 +36,8 @@ export interface FixtureReleaseOptions {
   readonly bootGate?: string;
   /** Listen on PORT at this host only. */
   readonly listenHost?: string;
+  /** The app's server.keepAliveTimeout (announced as `Keep-Alive: timeout=N`). @default node's 5000 */
+  readonly keepAliveTimeoutMs?: number;
   /** The app under test/fixtures/apps that server.js runs. @default 'http-ws-app.js' */
   readonly app?: 'http-ws-app.js' | 'h2-app.js' | 'tcp-app.js' | 'expect-continue-app.js';
   /** expect-continue-app.js holds its answers until this file exists. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ServiceDrain } from '../../../../agent/cluster/service-drain';
 import { startLoad } from '../../../support/load/load-client';
+import { RawHttpConnection } from '../../../support/raw-http-connection';
 import { startSupervisedApp, type SupervisedApp } from '../../../support/supervised-app';
 import { delay, waitUntil, withTimeout } from '../../../support/with-timeout';
 
@@ -96,6 +97,53 @@ describe('the drain preload', () => {
       expect(third).toMatchObject({ status: 200, body: 'v2', reused: false });
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('answers a request sent on a keep-alive socket of a retired worker idle past idleGraceMs but within the keep-alive timeout it announced, instead of hanging up', async () => {
+    // GIVEN a worker that announces a 30 s keep-alive timeout, a drain grace of 100 ms, and an idle
+    // keep-alive connection; the client sends on it without first reading what the server sent
+    // (a client that picks the socket in the same instant the server closes it).
+    const fixture = { mode: 'unmodified', keepAliveTimeoutMs: 30_000 } as const;
+    app = await startSupervisedApp({ workers: 1, idleGraceMs: 100 }, fixture);
+    const connection = await RawHttpConnection.open(app.port);
+    try {
+      const first = await connection.get('/');
+      expect(first).toMatchObject({ status: 200, body: 'v1', headers: { connection: 'keep-alive', 'keep-alive': 'timeout=30' } });
+
+      // WHEN the worker behind it is retired and the connection stays idle 10 times idleGraceMs
+      const result = await withTimeout(app.supervisor.roll(app.release('v2', fixture)), 20_000, 'the roll');
+      expect(result.ok).toBe(true);
+      await delay(1_000);
+
+      // THEN the request is answered by the old worker, which only then closes the connection
+      const second = await connection.get('/');
+      expect(second).toMatchObject({ status: 200, body: 'v1', headers: { connection: 'close' } });
+      await connection.serverClose(10_000);
+    } finally {
+      connection.destroy();
+    }
+  });
+
+  it('closes an idle keep-alive socket of a retired worker after idleGraceMs when its server announces no keep-alive timeout, and the worker exits', async () => {
+    const fixture = { mode: 'unmodified', keepAliveTimeoutMs: 0 } as const;
+    app = await startSupervisedApp({ workers: 1, idleGraceMs: 100 }, fixture);
+    const connection = await RawHttpConnection.open(app.port);
+    try {
+      const first = await connection.get('/');
+      expect(first).toMatchObject({ status: 200, body: 'v1', headers: { connection: 'keep-alive' } });
+      expect(first.headers['keep-alive']).toBeUndefined();
+      const oldPid = app.supervisor.status().slots[0]?.pid;
+
+      const result = await withTimeout(app.supervisor.roll(app.release('v2', fixture)), 20_000, 'the roll');
+      expect(result.ok).toBe(true);
+      const old = app.supervisor.allWorkers().find((w) => w.pid === oldPid);
+
+      await connection.serverClose(10_000);
+      if (old) expect(await withTimeout(old.exited, 10_000, 'the retired worker to exit')).toEqual({ code: 0, signal: null });
+      expect(app.supervisor.allWorkers().map((w) => w.pid)).not.toContain(oldPid);
+    } finally {
+      connection.destroy();
     }
   });
 
