@@ -8,6 +8,11 @@
  * - tar-czf+upload  `tar czf` + a lib-storage Upload of the file (8 MiB parts)
  * - fetch+unpack    the agent's openStore → readManifest → openArtifact → unpackRelease
  * - tar-xzf         `tar xzf` of the same artifact from local disk
+ * - tar-xzf+sync    `tar xzf` then `sync -f`: tar as durable as the agent's unpack (the target)
+ *
+ * then a second case, a release of one big file (BENCH_BIG_MB MiB, default 1024: push-1gib,
+ * fetch+unpack-1gib, tar-xzf+sync-1gib), so that small-file tuning does not cost big files.
+ * fetch+unpack also reports where its time went per thread (unpack-profile.ts).
  *
  * Each step runs in its own process(es); `sync` runs (untimed) before each. Nothing is
  * deleted until every run is done, and fetch+unpack and tar-xzf take turns going first:
@@ -16,10 +21,11 @@
  * the inode allocator), and took 2.8-2.9 s where the next ones took 0.75-1 s. Removing each
  * run's trees before the next run put that cost on whichever step came first. Progress
  * goes to stderr; stdout gets the results table, the targets table and, as its last
- * line, one JSON object. BENCH_RUNS (default 3), BENCH_MB (default 100) and BENCH_PUSH
- * (cli | runner, default: cli when it reads DEPLOYCTL_S3_ENDPOINT) change the run.
+ * line, one JSON object. BENCH_RUNS (default 3), BENCH_MB (default 100), BENCH_BIG_MB (default
+ * 1024, 0 skips the big-file case) and BENCH_PUSH (cli | runner, default: cli when it reads
+ * DEPLOYCTL_S3_ENDPOINT) change the run; `BENCH_RUNS=1 BENCH_MB=5 BENCH_BIG_MB=16` is a quick run.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,8 +34,20 @@ import { IpcChild } from '../reload/ipc-child';
 import { asRecord, errorMessage, stringField } from '../reload/ipc-protocol';
 import { round } from '../reload/stats-math';
 import { BUCKET, readSettings, STORE_URL } from './bench-config';
+import { generateBigFileTree } from './big-file-tree';
 import { generateTree } from './release-tree';
-import { aggregate, computeTargets, resultsTable, STEPS, targetsTable, type StepName } from './report';
+import {
+  aggregate,
+  BIG_STEPS,
+  computeTargets,
+  profileMedians,
+  profileTable,
+  resultsTable,
+  STEPS,
+  targetsTable,
+  type ProfileMedians,
+  type StepName,
+} from './report';
 import { nativeRssMethod } from './run-process';
 import {
   cliHonoursS3Env,
@@ -84,8 +102,7 @@ async function main(): Promise<void> {
     progress(`  S3 server (fauxqs, pid ${server.pid}) on ${endpoint}, store ${STORE_URL}`);
 
     const ctx: BenchContext = { mb: settings.mb, treeDir, treeBytes: tree.bytes, endpoint, pushVia };
-    const samples = new Map<StepName, Sample[]>(STEPS.map((s) => [s, []]));
-    const reference: Sample[] = [];
+    const samples = new Map<StepName, Sample[]>([...STEPS, ...BIG_STEPS].map((s) => [s, []]));
     const record = (run: number, name: StepName, sample: Sample): void => {
       samples.get(name)?.push(sample);
       logSample(run, settings.runs, name, sample);
@@ -112,23 +129,62 @@ async function main(): Promise<void> {
         else record(run, step, await measureTarXzf(ctx, artifact, runDir));
       }
       await flushDisks();
-      const synced = await measureTarXzfSynced(ctx, artifact, runDir);
-      reference.push(synced);
-      logSample(run, settings.runs, 'tar-xzf+sync -f (reference)', synced);
+      record(run, 'tar-xzf+sync', await measureTarXzfSynced(ctx, artifact, runDir));
+    }
+
+    let big: { readonly mib: number; readonly artifactMb: number } | undefined;
+    if (settings.bigMib > 0) {
+      const bigTree = generateBigFileTree(path.join(workDir, 'big-tree'), settings.bigMib);
+      progress(`  big-file case: one ${settings.bigMib} MiB file (BENCH_BIG_MB), ${round(bigTree.bytes / 1e6, 1)} MB`);
+      const bigCtx: BenchContext = { ...ctx, mb: bigTree.bytes / 1e6, treeDir: bigTree.dir, treeBytes: bigTree.bytes };
+      let artifactMb = 0;
+      for (let run = 1; run <= settings.runs; run += 1) {
+        const version = `big${run}`;
+        // One big file: no mass of deleted inodes to skew the next run, and 3 GB per run is
+        // worth freeing at once.
+        const runDir = path.join(workDir, `big-run-${run}`);
+        mkdirSync(runDir);
+        try {
+          await flushDisks();
+          record(run, 'push-1gib', await measurePush(bigCtx, version, runDir));
+          const artifact = path.join(runDir, `${version}.tar.gz`);
+          await downloadArtifact(bigCtx, version, artifact);
+          artifactMb = round(statSync(artifact).size / 1e6, 1);
+          const order = run % 2 === 1 ? (['fetch+unpack-1gib', 'tar-xzf+sync-1gib'] as const) : (['tar-xzf+sync-1gib', 'fetch+unpack-1gib'] as const);
+          for (const step of order) {
+            await flushDisks();
+            if (step === 'fetch+unpack-1gib') record(run, step, await measureFetchUnpack(bigCtx, version, runDir));
+            else record(run, step, await measureTarXzfSynced(bigCtx, artifact, runDir));
+          }
+        } finally {
+          removeDir(runDir);
+        }
+      }
+      removeDir(bigTree.dir);
+      big = { mib: settings.bigMib, artifactMb };
     }
     await server.close();
 
-    const rows = STEPS.map((name) => aggregate(name, samples.get(name) ?? []));
-    const referenceRows = [aggregate('tar-xzf+sync -f', reference)];
-    const targets = computeTargets(rows);
+    const names: readonly StepName[] = big === undefined ? STEPS : [...STEPS, ...BIG_STEPS];
+    const rows = names.map((name) => aggregate(name, samples.get(name) ?? []));
+    const targets = computeTargets(rows, big !== undefined);
+    const profileOf = (name: StepName): ProfileMedians | null =>
+      profileMedians((samples.get(name) ?? []).flatMap((s) => (s.profile === undefined ? [] : [s.profile])));
+    const profiles = [
+      { name: 'fetch+unpack', medians: profileOf('fetch+unpack') },
+      ...(big === undefined ? [] : [{ name: 'fetch+unpack-1gib', medians: profileOf('fetch+unpack-1gib') }]),
+    ];
     progress(`bench:artifact done in ${Math.round((performance.now() - started) / 1000)} s`);
-    const title = `bench:artifact: ${tree.files} files, ${mb} MB; push via ${pushVia}; medians of ${settings.runs} run(s)`;
-    process.stdout.write(`${title}\n\n${resultsTable(rows, referenceRows)}\n\n${targetsTable(targets)}\n\n`);
+    const title = `bench:artifact: ${tree.files} files, ${mb} MB${big === undefined ? '' : `; big-file case: one ${big.mib} MiB file, artifact ${big.artifactMb} MB`}; push via ${pushVia}; medians of ${settings.runs} run(s)`;
+    const profileTitle = 'where fetch+unpack spends its time, per thread (medians; threads overlap, so stages add up to more than the wall time):';
+    process.stdout.write(`${title}\n\n${resultsTable(rows)}\n\n${profileTitle}\n${profileTable(profiles)}\n\n${targetsTable(targets)}\n\n`);
     const json = {
       bench: 'artifact',
       mb,
       files: tree.files,
+      bigFileMib: big?.mib ?? null,
       results: rows.map((r) => ({ name: r.name, ms: r.ms, peakRssMb: r.peakRssMb })),
+      profile: Object.fromEntries(profiles.map((p) => [p.name, p.medians])),
       targets,
     };
     process.stdout.write(`${JSON.stringify(json)}\n`);

@@ -4,11 +4,12 @@
  * (size + sha256 checks, safe extraction into a temp dir, flush, rename) into
  * `releasesDir`.
  *
- *   fetch {endpoint, storeUrl, version, releasesDir} → {ms, files, bytes, artifactBytes, peakRssMb}
+ *   fetch {endpoint, storeUrl, version, releasesDir} → {ms, files, bytes, artifactBytes, peakRssMb, profile}
  *
  * ms: from opening the store to unpackRelease resolving, inside this process
  * (the agent is a resident process: its start-up is not part of a deploy).
  * peakRssMb: this process's RSS, sampled every 20 ms since it started.
+ * profile: where the time went, per thread (unpack-profile.ts).
  * Closing the channel exits.
  */
 import { performance } from 'node:perf_hooks';
@@ -17,11 +18,15 @@ import { defaultUnpackLimits, unpackRelease } from '../../../agent/release/unpac
 import { serveIpc } from '../reload/ipc-serve';
 import { OwnPeakRss } from './rss-sampler';
 import { s3Options, stringArgs } from './s3-args';
+import { UnpackProfiler } from './unpack-profile';
 
 const rss = new OwnPeakRss();
+const profiler = new UnpackProfiler();
+profiler.install();
 
 async function fetch(args: unknown): Promise<unknown> {
   const { endpoint, storeUrl, version, releasesDir } = stringArgs(args, 'fetch', ['endpoint', 'storeUrl', 'version', 'releasesDir']);
+  profiler.begin();
   const started = performance.now();
   const store = openStore(storeUrl, releasesDir, s3Options(endpoint));
   const manifest = await store.readManifest(version);
@@ -35,8 +40,9 @@ async function fetch(args: unknown): Promise<unknown> {
     limits: defaultUnpackLimits,
   });
   const ms = performance.now() - started;
+  const profile = profiler.end();
   if (unpacked.reused) throw new Error(`${version} was already unpacked in ${releasesDir}: not a fresh dir`);
-  return { ms, files: unpacked.files, bytes: unpacked.bytes, artifactBytes: manifest.size, peakRssMb: rss.peakMb() };
+  return { ms, files: unpacked.files, bytes: unpacked.bytes, artifactBytes: manifest.size, peakRssMb: rss.peakMb(), profile };
 }
 
 serveIpc({ fetch }, () => process.exit(0));

@@ -6,6 +6,7 @@ import { IpcChild } from '../reload/ipc-child';
 import { asRecord, numberField } from '../reload/ipc-protocol';
 import { BASELINE_PREFIX, BUCKET, REGION, STORE_PREFIX, STORE_URL, stepTimeoutMs, type PushVia } from './bench-config';
 import { runMeasured, runProcess } from './run-process';
+import { PROFILE_STAGES, type UnpackProfile } from './unpack-profile';
 
 /** What one step of one run measured. */
 export interface Sample {
@@ -13,6 +14,8 @@ export interface Sample {
   readonly peakRssMb: number | null;
   /** One line for the progress log. */
   readonly note: string;
+  /** fetch+unpack only: where its time went. */
+  readonly profile?: UnpackProfile;
 }
 
 /** What every step of the bench shares. */
@@ -142,14 +145,33 @@ export async function measureFetchUnpack(ctx: BenchContext, version: string, run
     if (bytes !== ctx.treeBytes) throw new Error(`fetch+unpack wrote ${bytes} bytes of files, the tree has ${ctx.treeBytes}`);
     const ms = numberField(reply, 'ms', 'fetch result');
     const artifact = numberField(reply, 'artifactBytes', 'fetch result');
+    const profile = readProfile(reply['profile']);
+    const stages = PROFILE_STAGES.map((stage) => `${stage.replace(/Ms$/, '')} ${Math.round(profile[stage])}`).join(', ');
     return {
       ms,
       peakRssMb: numberField(reply, 'peakRssMb', 'fetch result'),
-      note: `${numberField(reply, 'files', 'fetch result')} entries, artifact ${(artifact / 1e6).toFixed(1)} MB (fork → done ${Math.round(wallMs)} ms)`,
+      note: `${numberField(reply, 'files', 'fetch result')} entries, artifact ${(artifact / 1e6).toFixed(1)} MB (fork → done ${Math.round(wallMs)} ms); ms: ${stages}; ${profile.writerThreads} writer thread(s)`,
+      profile,
     };
   } finally {
     await child.close();
   }
+}
+
+function readProfile(value: unknown): UnpackProfile {
+  const record = asRecord(value, 'fetch result profile');
+  const field = (name: keyof UnpackProfile): number => numberField(record, name, 'fetch result profile');
+  return {
+    fetchMs: field('fetchMs'),
+    hashMs: field('hashMs'),
+    inflateMs: field('inflateMs'),
+    parseMs: field('parseMs'),
+    checksMs: field('checksMs'),
+    writesMs: field('writesMs'),
+    syncMs: field('syncMs'),
+    mainBusyMs: field('mainBusyMs'),
+    writerThreads: field('writerThreads'),
+  };
 }
 
 /** Untimed: the artifact `deployctl push` stored for `version`, to disk (so tar-xzf reads the same bytes). */
@@ -172,8 +194,8 @@ export async function measureTarXzf(ctx: BenchContext, archive: string, runDir: 
 }
 
 /**
- * For reference only (not a target): `tar xzf` then `sync -f` on its dir (one syncfs
- * of the file system), i.e. tar made as durable as the agent's unpack.
+ * tar-xzf+sync: `tar xzf` then `sync -f` on its dir (one syncfs of the file system), i.e. tar
+ * made as durable as the agent's unpack (which fsyncs the release before renaming it in).
  */
 export async function measureTarXzfSynced(ctx: BenchContext, archive: string, runDir: string): Promise<Sample> {
   const tar = await measureTarXzf(ctx, archive, runDir, 'xzf-synced');
