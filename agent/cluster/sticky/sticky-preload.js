@@ -430,6 +430,10 @@ function finish(session) {
 function startDraining() {
   if (draining) return;
   draining = true;
+  // The primary gives a retiring worker's client addresses to workers that stay
+  // (sticky-router.ts, route()): from now on this worker forwards their requests
+  // on its keep-alive connections there too, so a client never comes back here.
+  if (byAddress) ownKeys.clear();
   if (!holdEnabled || !appServer || ![...sessions.values()].some((s) => !s.done)) return;
   // The server (and with it the IPC channel) stays up until every session has
   // had its close: the primary keeps routing their requests here until then.
