@@ -22,7 +22,7 @@ import { RolloutGate } from './rollout/rollout-gate';
 import { DeployError, describeError } from './errors';
 import type { Logger } from './log/logger';
 import { logWorkerEvent } from './log/worker-event-log';
-import { readAgentVersion } from './status/agent-version';
+import { packageVersion } from './package-version';
 import { instanceReport, type InstanceReport } from './status/instance-report';
 import { resolveInstanceId } from './status/instance-id';
 import { StatusReporter } from './status/status-reporter';
@@ -153,7 +153,7 @@ export class Agent {
       fixed,
     );
     this.deployer = deployer;
-    const identity = { instanceId, agentVersion: readAgentVersion() };
+    const identity = { instanceId, agentVersion: packageVersion() };
     const snapshot = (): InstanceReport =>
       instanceReport({ ...identity, supervisor: this.supervisor.status(), agent: deployer.state, desired: deployer.desiredVersion, retrying: deployer.retrying, stopped: this.stopped, hook: deployer.hook });
     this.snapshot = snapshot;

@@ -1,42 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Clock, Timer } from '../../../../agent/clock';
 import { ManagedWorker, WorkerStartError, type ManagedWorkerOptions } from '../../../../agent/cluster/managed-worker';
 import type { Readiness } from '../../../../agent/cluster/supervisor-options';
 import type { WorkerEvents, WorkerExit, WorkerProcess } from '../../../../agent/cluster/worker-host';
-
-/** A clock whose time only moves when the test says so. */
-class ManualClock implements Clock {
-  private time = 1_000;
-  private timers: { at: number; fn: () => void; cleared: boolean }[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(fn: () => void, ms: number): Timer {
-    const timer = { at: this.time + ms, fn, cleared: false };
-    this.timers.push(timer);
-    return { clear: () => void (timer.cleared = true) };
-  }
-
-  /** Moves time on by `ms`, firing due timers in order (and those they schedule). */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => !t.cleared && t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.cleared = true;
-      this.time = due.at;
-      due.fn();
-    }
-    this.time = until;
-  }
-
-  /** Timers still waiting to fire. */
-  pending(): number {
-    return this.timers.filter((t) => !t.cleared).length;
-  }
-}
+import { ManualClock } from '../../../support/manual-clock';
 
 type Call =
   | { readonly kind: 'send'; readonly message: unknown }
@@ -97,7 +63,7 @@ const onAppPort = { address: '::', port: appPort, addressType: 6 };
 const onAdminPort = { address: '0.0.0.0', port: 9001, addressType: 4 };
 
 function setup(readiness: Readiness = 'listening', overrides: Partial<ManagedWorkerOptions> = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(1_000);
   const proc = new FakeWorkerProcess();
   const worker = new ManagedWorker(proc, {
     slot: 2,
