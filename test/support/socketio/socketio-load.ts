@@ -61,6 +61,8 @@ export class SocketIoLoad {
   private readonly failures: string[] = [];
   private readonly loops: Promise<void>[] = [];
   private baseConnects: number[] = [];
+  /** Emits still unanswered when stop() gave up waiting for them (their clients never connected again). */
+  private neverAnswered = 0;
 
   constructor(private readonly options: SocketIoLoadOptions) {
     for (let i = 0; i < options.clients; i++) this.states.push(this.client());
@@ -146,7 +148,7 @@ export class SocketIoLoad {
       connected: this.states.filter((s) => s.socket.connected).length,
       connectErrors: this.connectErrors,
       sessionIdUnknown: this.sessionIdUnknown,
-      lostAcks: Math.max(0, this.sent - this.acked - inFlight),
+      lostAcks: Math.max(0, this.sent - this.acked - inFlight + this.neverAnswered),
       acks: this.acked,
       maxReconnectsPerClient: Math.max(0, ...reconnects),
       reconnectsPerClient: reconnects.reduce((a, b) => a + b, 0) / Math.max(1, this.states.length),
@@ -165,7 +167,18 @@ export class SocketIoLoad {
   async stop(): Promise<SocketIoLoadReport> {
     if (this.running) {
       this.running = false;
-      await Promise.all(this.loops);
+      // An emit made while its client cannot connect is never sent, so its ack timeout never starts:
+      // wait for the loops a bounded time, then count what is still unanswered as lost.
+      const boundMs = 2 * (this.options.ackTimeoutMs ?? 10_000) + 1_000;
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        Promise.all(this.loops).then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), boundMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!settled) this.neverAnswered = this.states.filter((s) => s.inFlight).length;
     }
     const report = this.snapshot();
     for (const s of this.states) s.socket.disconnect();
