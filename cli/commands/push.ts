@@ -18,7 +18,7 @@ import { readSigningKey, signManifest } from '../publish/sign-manifest';
 import { openCliStore } from '../args/store-url';
 import { EXIT_OK, UsageError } from '../args/usage-error';
 import { liveLine } from '../fleet/wait-for-rollout';
-import { parseRolloutFlags, ROLLOUT_FLAGS, type RolloutRequest } from '../fleet/rollout-flags';
+import { parseRolloutFlags, ROLLOUT_FLAGS, ROLLOUT_FLAGS_HELP, type RolloutRequest } from '../fleet/rollout-flags';
 import { policyFor, prepareRolloutWait } from '../fleet/rollout-wait';
 import { DEFAULT_STALE_AFTER_TEXT, parseWaitFlags, WAIT_FLAGS, type WaitOptions } from '../fleet/wait-options';
 import { describePolicy } from '../output/policy-text';
@@ -55,13 +55,7 @@ Options:
   --sign-key FILE      sign the manifest with this ed25519 private key (PEM, from
                        'deployctl keygen'); agents with trustedKeys deploy only
                        releases signed by one of their keys
-  --canary N           only N instances take it until all N are live and baked
-  --batch N|P%         at most N (or P% of the live fleet) deploy at once (default 100%)
-  --bake DUR           canaries stay healthy this long before the rest start (default 0)
-  --max-failures N|P%  once this many instances failed it, none starts it and the
-                       fleet is reverted to lastGood (default 1)
-  --deadline DUR       no instance live within this: the rollout failed (default 30m)
-  --no-revert          stop at the failure budget, but leave desired.json as is
+${ROLLOUT_FLAGS_HELP}
   --wait               then wait until every live instance runs it: idle, all
                        workers ready; fail as soon as an instance fails it (with a
                        rollout policy: follow it, print each stage, fail on a revert)

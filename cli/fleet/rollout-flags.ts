@@ -13,6 +13,15 @@ export const ROLLOUT_FLAGS = {
   'no-revert': { type: 'boolean' },
 } as const;
 
+/** The help lines of the rollout flags, shared by `push` and `rollback` (no trailing newline). */
+export const ROLLOUT_FLAGS_HELP = `  --canary N           only N instances take it until all N are live and baked
+  --batch N|P%         at most N (or P% of the live fleet) deploy at once (default 100%)
+  --bake DUR           canaries stay healthy this long before the rest start (default 0)
+  --max-failures N|P%  once this many instances failed it, none starts it and the
+                       fleet is reverted to lastGood (default 1)
+  --deadline DUR       no instance live within this: the rollout failed (default 30m)
+  --no-revert          stop at the failure budget, but leave desired.json as is`;
+
 export const DEFAULT_DEADLINE_MS = 30 * 60_000;
 
 /** A count flag: a number of instances, or a percentage of the live fleet. */
