@@ -1,0 +1,195 @@
+/**
+ * `node dist/test/bench/artifact/profile-checks.js [MB]`: the main thread's cost of checking and
+ * queuing each tar entry, without reading, hashing, inflating or parsing. The bench's tree
+ * (release-tree.ts, default 100 MB) is packed once as `deployctl push` packs it (packDirectory)
+ * and parsed once with node-tar; its entries (header + data) are kept in memory and replayed,
+ * PROFILE_ROUNDS times (default 5), through:
+ *
+ *   replay      a node-tar ReadEntry per entry, its data written and ended, nothing else
+ *               (the floor the extractor row stands on)
+ *   checks      the per-entry checks alone, in the extractor's order: checkEntryPath, pathKeys,
+ *               ReleaseTree.checkPlacement, safeJoin, ReleaseTree.add
+ *   queue       a real EntryWriteQueue (one writer thread, into a temp dir) given the vetted
+ *               operations: dir / fileStart + fileData + fileEnd
+ *   extract     EntryExtractor.extract on each replayed ReadEntry with a real EntryWriteQueue
+ *               (one writer thread, into a temp dir): checks + queue + the entry's events
+ *
+ * Each row times only the synchronous main-thread loop (the writer thread's flush after it is
+ * not counted); in-flight data is not capped, so no entry is ever paused. Medians over the
+ * rounds. Prints a table, then one JSON object as its last line. Not part of
+ * `npm run bench:artifact`; for measuring the per-entry code of agent/release.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Parser, ReadEntry, type Header, type Pax } from 'tar';
+import { checkEntryPath } from '../../../agent/release/entry-path';
+import { safeJoin } from '../../../agent/release/entry-destination';
+import { EntryExtractor } from '../../../agent/release/entry-extractor';
+import { EntryWriteQueue } from '../../../agent/release/entry-write-queue';
+import { ReleaseTree, pathKeys } from '../../../agent/release/release-tree';
+import { resolveUnpackLimits } from '../../../agent/release/unpack-limits';
+import { UnpackError } from '../../../agent/release/unpack-error';
+import { packDirectory } from '../../../cli/pack/pack';
+import { median } from '../reload/stats-math';
+import { generateTree } from './release-tree';
+import { removeDir } from './steps';
+
+/** One parsed tar entry, ready to replay. */
+interface Recorded {
+  readonly header: Header;
+  readonly extended: Pax | undefined;
+  readonly globalExtended: Pax | undefined;
+  readonly path: string;
+  readonly type: string;
+  readonly data: Buffer | undefined;
+}
+
+const ROW_NAMES = ['replay', 'checks', 'queue', 'extract'] as const;
+type RowName = (typeof ROW_NAMES)[number];
+/** In-flight data is never capped here: every entry's data goes through without a pause. */
+const UNCAPPED_BYTES = 2 ** 40;
+
+async function recordEntries(dir: string): Promise<Recorded[]> {
+  const entries: Recorded[] = [];
+  const parser = new Parser({ strict: true });
+  parser.on('entry', (entry: ReadEntry) => {
+    const chunks: Buffer[] = [];
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    entry.on('end', () => {
+      entries.push({
+        header: entry.header,
+        extended: entry.extended,
+        globalExtended: entry.globalExtended,
+        path: entry.path,
+        type: entry.type,
+        data: chunks.length === 0 ? undefined : Buffer.concat(chunks),
+      });
+    });
+  });
+  await pipeline(await packDirectory(dir), createGunzip({ chunkSize: 256 * 1024 }), parser as unknown as Writable);
+  return entries;
+}
+
+function replayEntry(recorded: Recorded, use: (entry: ReadEntry) => void): void {
+  const entry = new ReadEntry(recorded.header, recorded.extended, recorded.globalExtended);
+  use(entry);
+  if (recorded.data !== undefined) entry.write(recorded.data);
+  entry.end();
+}
+
+function timeReplay(entries: readonly Recorded[]): number {
+  const started = performance.now();
+  for (const recorded of entries) replayEntry(recorded, (entry) => entry.resume());
+  return performance.now() - started;
+}
+
+function timeChecks(entries: readonly Recorded[], root: string): number {
+  const tree = new ReleaseTree();
+  const { maxDepth } = resolveUnpackLimits();
+  const started = performance.now();
+  for (const { path: raw, type } of entries) {
+    const verdict = checkEntryPath(raw, maxDepth);
+    if (!verdict.ok) throw new Error(`${raw}: ${verdict.refusal.problem}`);
+    const { segments } = verdict;
+    if (segments.length === 0) continue;
+    const kind = type === 'Directory' ? 'dir' : 'file';
+    const keys = pathKeys(segments);
+    const refusal = tree.checkPlacement(segments, kind, keys);
+    if (refusal !== undefined) throw new Error(`${raw}: ${refusal.problem}`);
+    safeJoin(root, segments, raw);
+    if (kind === 'dir' && tree.isDirKey(keys.key)) continue;
+    tree.add(segments, kind, undefined, keys);
+  }
+  return performance.now() - started;
+}
+
+function newQueue(root: string, failures: UnpackError[]): EntryWriteQueue {
+  return new EntryWriteQueue({ root, threads: 1, maxInFlightBytes: UNCAPPED_BYTES, onFailure: (error) => failures.push(error) });
+}
+
+async function timeQueue(entries: readonly Recorded[], root: string): Promise<number> {
+  const failures: UnpackError[] = [];
+  const writer = newQueue(root, failures);
+  // Paths as the extractor would hand them over (computed before the clock starts).
+  const ops = entries.flatMap((entry) => {
+    const relative = entry.path.replace(/\/+$/, '');
+    return relative === '' || relative === '.' ? [] : [{ absolute: `${root}/${relative}`, dir: entry.type === 'Directory', data: entry.data }];
+  });
+  try {
+    const started = performance.now();
+    for (const op of ops) {
+      if (op.dir) {
+        writer.dir(op.absolute, 0o755);
+        continue;
+      }
+      writer.fileStart(op.absolute, 0o644);
+      if (op.data !== undefined) writer.fileData(op.data);
+      writer.fileEnd();
+    }
+    const ms = performance.now() - started;
+    await writer.flush();
+    if (failures.length > 0) throw failures[0];
+    return ms;
+  } finally {
+    await writer.close();
+  }
+}
+
+async function timeExtract(entries: readonly Recorded[], root: string): Promise<number> {
+  const failures: UnpackError[] = [];
+  const writer = newQueue(root, failures);
+  const extractor = new EntryExtractor({ root, limits: resolveUnpackLimits(), writer, fail: (error) => failures.push(error) });
+  try {
+    const started = performance.now();
+    for (const recorded of entries) replayEntry(recorded, (entry) => extractor.extract(entry));
+    const ms = performance.now() - started;
+    await writer.flush();
+    if (failures.length > 0) throw failures[0];
+    return ms;
+  } finally {
+    await writer.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const mb = Number(process.argv[2] ?? '100');
+  const rounds = Number(process.env['PROFILE_ROUNDS'] ?? '5');
+  const work = mkdtempSync(path.join(tmpdir(), 'deployctl-profile-checks-'));
+  try {
+    const tree = generateTree(path.join(work, 'tree'), mb);
+    const entries = await recordEntries(tree.dir);
+    process.stdout.write(`tree: ${tree.files} files, ${tree.dirs} dirs, ${(tree.bytes / 1e6).toFixed(1)} MB; ${entries.length} tar entries; ${rounds} rounds\n`);
+    const samples = new Map<RowName, number[]>(ROW_NAMES.map((name) => [name, []]));
+    for (let round = 1; round <= rounds; round += 1) {
+      const root = mkdtempSync(path.join(work, `out-${round}-`));
+      const queueRoot = mkdtempSync(path.join(work, `queue-${round}-`));
+      samples.get('replay')?.push(timeReplay(entries));
+      samples.get('checks')?.push(timeChecks(entries, root));
+      samples.get('queue')?.push(await timeQueue(entries, queueRoot));
+      samples.get('extract')?.push(await timeExtract(entries, root));
+      removeDir(root);
+      removeDir(queueRoot);
+    }
+    const results = ROW_NAMES.map((name) => {
+      const ms = samples.get(name) ?? [];
+      return { name, ms: Math.round((median(ms) ?? 0) * 10) / 10, samplesMs: ms.map((v) => Math.round(v)) };
+    });
+    process.stdout.write(`${'row'.padEnd(10)} ${'median ms'.padStart(10)}  samples ms\n`);
+    for (const row of results) {
+      process.stdout.write(`${row.name.padEnd(10)} ${row.ms.toFixed(1).padStart(10)}  ${row.samplesMs.join(' ')}\n`);
+    }
+    process.stdout.write(`${JSON.stringify({ bench: 'profile-checks', mb, entries: entries.length, rounds, results })}\n`);
+  } finally {
+    removeDir(work);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`profile-checks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
