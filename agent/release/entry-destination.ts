@@ -26,7 +26,7 @@ export function safeJoin(
   entryPath: string,
   code: 'UNPACK_PARENT_PATH' | 'UNPACK_UNSAFE_LINK' = 'UNPACK_PARENT_PATH',
 ): string {
-  if (segments.length > 0 && segments.every(isPlainSegment)) return `${root}${path.sep}${segments.join(path.sep)}`;
+  if (segments.length > 0 && allPlain(segments)) return `${root}${path.sep}${segments.join(path.sep)}`;
   const absolute = path.join(root, ...segments);
   if (segments.length === 0 || !absolute.startsWith(root + path.sep)) {
     throw new UnpackError(code, 'an entry or its link target resolves outside the release dir', { entryPath });
@@ -34,6 +34,23 @@ export function safeJoin(
   return absolute;
 }
 
-function isPlainSegment(segment: string): boolean {
-  return segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('/') && !segment.includes(path.sep) && !segment.includes('\0');
+const SEP = path.sep.charCodeAt(0);
+const SLASH = 0x2f;
+const NUL = 0;
+
+function allPlain(segments: readonly string[]): boolean {
+  for (const segment of segments) {
+    if (!isPlainSegment(segment)) return false;
+  }
+  return true;
+}
+
+/** Not '', '.' or '..', and no '/', path.sep or NUL in it: one scan of its characters. */
+export function isPlainSegment(segment: string): boolean {
+  if (segment === '' || segment === '.' || segment === '..') return false;
+  for (let at = 0; at < segment.length; at++) {
+    const code = segment.charCodeAt(at);
+    if (code === SLASH || code === SEP || code === NUL) return false;
+  }
+  return true;
 }

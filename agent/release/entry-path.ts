@@ -10,25 +10,49 @@ export interface PortablePath {
   readonly segments: readonly string[];
 }
 
-const DRIVE = /^[A-Za-z]:/;
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const DOT = 0x2e;
 
+/**
+ * One scan of `raw`, no regex and no intermediate strings: the same result as replacing every `\`
+ * with `/`, stripping root forms (`^[A-Za-z]:`, `^/+`) until none is left, splitting on `/` and
+ * dropping `''` and `.` (entry-path.test.ts checks it against that reading).
+ */
 export function parsePortablePath(raw: string): PortablePath {
-  let rest = raw.replace(/\\/g, '/');
+  const length = raw.length;
+  let start = 0;
   let rooted = false;
   // Strip every root form, repeatedly: `C:/`, `//`, `C://C:/` … (CVE-2021-32804, CVE-2021-37713).
   for (;;) {
-    if (DRIVE.test(rest)) {
-      rest = rest.slice(2);
+    if (start + 1 < length && isAsciiLetter(raw.charCodeAt(start)) && raw.charCodeAt(start + 1) === COLON) {
+      start += 2;
       rooted = true;
-    } else if (rest.startsWith('/')) {
-      rest = rest.replace(/^\/+/, '');
+    } else if (start < length && isSeparator(raw.charCodeAt(start))) {
+      while (start < length && isSeparator(raw.charCodeAt(start))) start += 1;
       rooted = true;
     } else {
       break;
     }
   }
-  const segments = rest.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const segments: string[] = [];
+  let from = start;
+  for (let at = start; at <= length; at++) {
+    if (at < length && !isSeparator(raw.charCodeAt(at))) continue;
+    // `''` (from === at) and `.` are dropped.
+    if (at - from > 1 || (at - from === 1 && raw.charCodeAt(from) !== DOT)) segments.push(raw.slice(from, at));
+    from = at + 1;
+  }
   return { rooted, segments };
+}
+
+function isSeparator(code: number): boolean {
+  return code === SLASH || code === BACKSLASH;
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
 /** A path safe to create inside the release dir, or why not. */

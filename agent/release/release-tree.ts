@@ -27,9 +27,25 @@ export function pathKeys(segments: readonly string[]): PathKeys {
   return { key, parentKey: segments.length > 1 ? key.slice(0, key.length - last.length - 1) : '' };
 }
 
-/** Paths that may only name one thing on some filesystem: NFC plus lower case. */
+/**
+ * Paths that may only name one thing on some filesystem: NFC plus lower case (foldUnicode). A
+ * pure-ASCII key takes a shortcut with the same result: NFC leaves ASCII as it is (no ASCII
+ * character decomposes or composes), and lower-casing ASCII gives ASCII.
+ */
 export function foldPath(key: string): string {
+  return isAscii(key) ? key.toLowerCase() : foldUnicode(key);
+}
+
+/** foldPath of any key: NFC, lower case, NFC again (lower-casing can denormalise). */
+export function foldUnicode(key: string): string {
   return key.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+function isAscii(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    if (text.charCodeAt(at) > 0x7f) return false;
+  }
+  return true;
 }
 
 /**
@@ -41,7 +57,14 @@ export class ReleaseTree {
   /** First node per folded key: two entries share one only when both are plain files. */
   readonly #folded = new Map<string, TreeNode>();
   /** The last key folded and its fold: checkPlacement then add fold the same key. */
-  #lastFold: { key: string; folded: string } = { key: '', folded: '' };
+  #lastFoldKey = '';
+  #lastFolded = '';
+  /**
+   * The last key isDirKey found to be a directory: a tar lists a directory's entries together,
+   * so the next entry's parent is usually this one. Exact nodes are never removed, and add()
+   * forgets it if the key is ever recorded as something else.
+   */
+  #lastDirKey: string | undefined;
 
   get size(): number {
     return this.#exact.size;
@@ -53,7 +76,10 @@ export class ReleaseTree {
 
   /** isDir for a path already joined with '/'. */
   isDirKey(key: string): boolean {
-    return this.#exact.get(key)?.kind === 'dir';
+    if (key === this.#lastDirKey) return true;
+    if (this.#exact.get(key)?.kind !== 'dir') return false;
+    this.#lastDirKey = key;
+    return true;
   }
 
   /**
@@ -105,14 +131,18 @@ export class ReleaseTree {
       throw new Error(`ReleaseTree: ${JSON.stringify(key)} added before its parent directory`);
     }
     const node: TreeNode = target === undefined ? { kind, key } : { kind, key, target };
+    if (kind !== 'dir' && key === this.#lastDirKey) this.#lastDirKey = undefined;
     this.#exact.set(key, node);
     const folded = this.#fold(key);
     if (!this.#folded.has(folded)) this.#folded.set(folded, node);
   }
 
   #fold(key: string): string {
-    if (this.#lastFold.key !== key) this.#lastFold = { key, folded: foldPath(key) };
-    return this.#lastFold.folded;
+    if (this.#lastFoldKey !== key) {
+      this.#lastFoldKey = key;
+      this.#lastFolded = foldPath(key);
+    }
+    return this.#lastFolded;
   }
 
   /**

@@ -35,7 +35,7 @@ export class WriteRouter {
 
   /** Where entries of `absolute`'s parent go; the parent was routed before (or is the root). */
   placeOf(absolute: string): DirPlace {
-    const place = this.#dirs.get(path.dirname(absolute));
+    const place = this.#dirs.get(parentOf(absolute));
     if (place === undefined) throw new Error(`entry write queue: ${absolute} is queued before its parent directory`);
     return place;
   }
@@ -63,4 +63,15 @@ export class WriteRouter {
   threadJoined(shard: number): void {
     this.#nextSubtree = shard;
   }
+}
+
+/**
+ * path.dirname of an absolute path, without its general parsing when the path is plain: with
+ * its last separator past index 1 and not at the end, dirname is everything before that
+ * separator ('/a/b' → '/a'; root forms like '//x' and trailing separators take path.dirname).
+ */
+export function parentOf(absolute: string): string {
+  const last = absolute.lastIndexOf(path.sep);
+  if (last > 1 && last < absolute.length - 1 && path.sep === '/') return absolute.slice(0, last);
+  return path.dirname(absolute);
 }

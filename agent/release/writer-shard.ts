@@ -140,22 +140,23 @@ export class WriterShard {
     if (this.#arena !== undefined && this.#used + need > this.#arena.length) this.send();
     const arena = (this.#arena ??= this.#takeArena(need));
     const off = this.#used;
-    arena.writeUInt8(record.kind, off);
-    arena.writeUInt8(record.flags, off + 1);
-    arena.writeUInt16LE(record.mode, off + 2);
-    arena.writeInt32LE(record.op, off + 4);
-    arena.writeInt32LE(record.dep, off + 8);
-    arena.writeUInt16LE(record.depShard, off + 12);
-    arena.writeUInt16LE(0, off + 14);
+    // Plain byte stores: the fields are in range by construction (need was checked above).
+    arena[off] = record.kind;
+    arena[off + 1] = record.flags;
+    putU16(arena, off + 2, record.mode);
+    put32(arena, off + 4, record.op);
+    put32(arena, off + 8, record.dep);
+    putU16(arena, off + 12, record.depShard);
+    putU16(arena, off + 14, 0);
     let at = off + HEADER_BYTES;
     const pathBytes = arena.write(record.path, at, 'utf8');
     at += pathBytes;
     const targetBytes = record.target === '' ? 0 : arena.write(record.target, at, 'utf8');
     at += targetBytes;
-    if (record.data !== undefined) record.data.copy(arena, at);
-    arena.writeUInt32LE(pathBytes, off + 16);
-    arena.writeUInt32LE(targetBytes, off + 20);
-    arena.writeUInt32LE(dataBytes, off + 24);
+    if (record.data !== undefined) arena.set(record.data, at);
+    put32(arena, off + 16, pathBytes);
+    put32(arena, off + 20, targetBytes);
+    put32(arena, off + 24, dataBytes);
     this.#used = at + dataBytes;
     if (this.#records === 0) this.#firstOp = record.op;
     this.#records += 1;
@@ -169,7 +170,7 @@ export class WriterShard {
     if (arena === undefined || ref.batch !== this.#sentSeq + 1 || ref.off !== this.#lastRecord || this.#used + data.length > arena.length) {
       return false;
     }
-    data.copy(arena, this.#used);
+    arena.set(data, this.#used);
     this.#used += data.length;
     arena.writeUInt32LE(arena.readUInt32LE(ref.off + 24) + data.length, ref.off + 24);
     return true;
@@ -221,6 +222,20 @@ export class WriterShard {
     if (bytes <= ARENA_BYTES) return this.#freeArenas.pop() ?? Buffer.allocUnsafeSlow(ARENA_BYTES);
     return Buffer.allocUnsafeSlow(bytes);
   }
+}
+
+/** Little-endian u16 at `at` (a record field: `value` is 0-65535). */
+function putU16(arena: Buffer, at: number, value: number): void {
+  arena[at] = value;
+  arena[at + 1] = value >>> 8;
+}
+
+/** Little-endian 32 bits at `at`: an i32 field (-1 and up) or a u32 length below 2^31. */
+function put32(arena: Buffer, at: number, value: number): void {
+  arena[at] = value;
+  arena[at + 1] = value >>> 8;
+  arena[at + 2] = value >>> 16;
+  arena[at + 3] = value >>> 24;
 }
 
 /** An arena's whole ArrayBuffer (allocUnsafeSlow: its own, not Buffer's pool), to transfer. */
