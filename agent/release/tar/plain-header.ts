@@ -6,7 +6,8 @@
  * the bytes, conservatively:
  *
  * - no pax or GNU long-name header pending (those change the fields);
- * - magic `ustar\0` + version `00`;
+ * - magic `ustar\0` + version `00` (POSIX ustar), or GNU tar's `ustar  \0` (then, as in node-tar,
+ *   no prefix field);
  * - type flag NUL, `0`, `1`, `2` or `5`;
  * - name, link name and prefix all ASCII, each ending at its first NUL with only NULs after it
  *   (node-tar cuts a string at its first NUL with a regex that stops at a line break: a
@@ -40,18 +41,24 @@ const DIGIT_0 = 0x30;
 const DIGIT_7 = 0x37;
 /** `ustar\0` then `00`. */
 const USTAR = [0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30] as const;
-/** Numeric fields node-tar decodes (mode, uid, gid, size, mtime, checksum, devmajor, devminor). */
+/** GNU tar's `ustar  \0` (magic and version run together): node-tar reads no prefix then. */
+const GNU_MAGIC = [0x75, 0x73, 0x74, 0x61, 0x72, 0x20, 0x20, 0x00] as const;
+/** Numeric fields node-tar decodes in a ustar header (mode, uid, gid, size, mtime, checksum, devmajor, devminor). */
 const BASE256_CHECKED = [100, 108, 116, 124, 136, 148, 329, 337] as const;
+/** …and in any other (GNU tar's `ustar  \0` magic): no device numbers. */
+const BASE256_CHECKED_GNU = [100, 108, 116, 124, 136, 148] as const;
 const TYPE_NAMES: Readonly<Record<number, string>> = { 0x00: '0', 0x30: '0', 0x31: '1', 0x32: '2', 0x35: '5' };
 
 export function decodePlainHeader(block: Buffer, off: number): PlainHeader | undefined {
-  for (let i = 0; i < USTAR.length; i++) if (block[off + 257 + i] !== USTAR[i]) return undefined;
+  const posix = hasBytes(block, off + 257, USTAR);
+  if (!posix && !hasBytes(block, off + 257, GNU_MAGIC)) return undefined;
   let typeKey = TYPE_NAMES[block[off + 156] as number];
   if (typeKey === undefined) return undefined;
-  // node-tar decodes these too (uid, gid, times, device numbers): one in base-256 may make it
-  // throw, so such a header goes node-tar's way.
-  for (const at of BASE256_CHECKED) if (((block[off + at] as number) & 0x80) !== 0) return undefined;
-  if (block[off + 475] === NUL && (((block[off + 476] as number) | (block[off + 488] as number)) & 0x80) !== 0) return undefined;
+  // node-tar decodes these too (uid, gid, mtime; with ustar also the device numbers and, after a
+  // short prefix, atime/ctime): one in base-256 may make it throw, so such a header goes
+  // node-tar's way.
+  for (const at of posix ? BASE256_CHECKED : BASE256_CHECKED_GNU) if (((block[off + at] as number) & 0x80) !== 0) return undefined;
+  if (posix && block[off + 475] === NUL && (((block[off + 476] as number) | (block[off + 488] as number)) & 0x80) !== 0) return undefined;
   const mode = octal(block, off + 100, 8);
   const size = octal(block, off + 124, 12);
   // node-tar reads the checksum from 12 bytes (into the type flag and link name): a field with
@@ -60,10 +67,10 @@ export function decodePlainHeader(block: Buffer, off: number): PlainHeader | und
   if (mode === undefined || size === undefined || cksum === undefined) return undefined;
   const name = asciiField(block, off, 100);
   const link = asciiField(block, off + 157, 100);
-  // node-tar reads a 155-byte prefix when its last byte (475) is set, else 130 bytes (the
-  // rest then being GNU-style atime/ctime, which are not needed here).
-  const long = block[off + 475] !== NUL;
-  const prefix = asciiField(block, off + 345, long ? 155 : 130);
+  // ustar: node-tar reads a 155-byte prefix when its last byte (475) is set, else 130 bytes (the
+  // rest then being atime/ctime, which are not needed here). GNU: no prefix at all.
+  const long = posix && block[off + 475] !== NUL;
+  const prefix = posix ? asciiField(block, off + 345, long ? 155 : 130) : '';
   if (name === undefined || link === undefined || prefix === undefined) return undefined;
   const path = long || prefix !== '' ? `${prefix}/${name}` : name;
   if (path === '') return undefined;
@@ -76,6 +83,11 @@ export function decodePlainHeader(block: Buffer, off: number): PlainHeader | und
     linkpath: link === '' ? undefined : link,
     cksumValid: checksum(block, off) === cksum,
   };
+}
+
+function hasBytes(block: Buffer, off: number, bytes: readonly number[]): boolean {
+  for (let i = 0; i < bytes.length; i++) if (block[off + i] !== bytes[i]) return false;
+  return true;
 }
 
 /** A NUL-terminated ASCII string with only NULs after it; undefined when not that. */
