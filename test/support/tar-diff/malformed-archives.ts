@@ -73,6 +73,24 @@ function numberFieldCases(): DifferentialCase[] {
     archive('base-256 uid and mtime', [file('a', 'u', { uid: base256(3_000_000, 8), mtime: base256(99_999_999_999, 12) }), END_MARKER]),
     archive('invalid base-256 lead byte in uid', [file('a', 'u', { uid: Buffer.from([0xc0, 1, 2, 3, 4, 5, 6, 7]) }), END_MARKER]),
     archive('base-256 mode', [file('a', 'u', { mode: base256(0o755, 8) }), END_MARKER]),
+    archive('mode of 8 digits and no terminator', [file('a', 'u', { mode: '00000644' }), END_MARKER]),
+    // Fields a plain ustar header does not need, but node-tar decodes (and may throw on).
+    ...(['gid', 'mtime', 'devmajor', 'devminor', 'atime', 'ctime'] as const).map((field) =>
+      archive(`invalid base-256 lead byte in ${field} of a plain ustar header`, [
+        file('ok', 'fine'),
+        file('a', 'u', { [field]: Buffer.from([0x90, 0, 0, 0, 0, 0, 0, 1]) }),
+        END_MARKER,
+      ]),
+    ),
+    archive('invalid base-256 lead byte in atime with a 155-byte prefix (not decoded)', [
+      file('a', 'u', { prefix: 'p'.repeat(155), atime: Buffer.from([0x90, 0, 0, 1]) }),
+      END_MARKER,
+    ]),
+    archive('base-256 mtime beyond the safe integers', [file('a', 'u', { mtime: Buffer.from([0x80, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) }), END_MARKER]),
+    archive('bad checksum and an invalid base-256 uid (which node-tar reports first)', [
+      rawHeader({ fields: { name: 'a', uid: Buffer.from([0xa0, 1]) }, checksum: 99 }),
+      END_MARKER,
+    ]),
   ];
 }
 
@@ -177,6 +195,13 @@ function paxCases(): DifferentialCase[] {
       rawHeader({ fields: { name: 'hl', typeflag: '1', linkname: 'x' } }),
       END_MARKER,
     ]),
+    archive("'x' with size 0, then 'L': the L's body is read as a header", [
+      pax('x', [['size', '0']]),
+      rawEntry('L', '././@LongLink', `${'l'.repeat(150)}\0`),
+      file('a', 'abc'),
+      END_MARKER,
+    ]),
+    archive('pax path of 1500 bytes of two-byte characters (split between writes)', [pax('x', [['path', 'ü'.repeat(750)]]), file('short', 's'), END_MARKER]),
     archive("old 'X' extended header", [rawEntry('X', 'ext', paxRecord('path', 'from-old-X')), file('a', 'a'), END_MARKER]),
     archive("'x' of size 0", [rawHeader({ fields: { name: 'PaxHeader/x', typeflag: 'x' } }), file('a', 'a'), END_MARKER]),
   ];
@@ -199,6 +224,8 @@ function gnuMetaCases(): DifferentialCase[] {
       rawHeader({ fields: { name: 'short', typeflag: '1', linkname: 'short-target' } }),
       END_MARKER,
     ]),
+    archive("'L' of 2000 bytes of two-byte characters", [rawEntry('L', '././@LongLink', `${'é'.repeat(1000)}\0`), file('short', 'L'), END_MARKER]),
+    archive("'L' with NUL, then a line break", [rawEntry('L', '././@LongLink', 'one\0two\nthree\0'), file('short', 'L'), END_MARKER]),
     archive("'L' with non-UTF-8 bytes", [rawEntry('L', '././@LongLink', Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3, 0x28, 0])), file('short', 'L'), END_MARKER]),
     archive("'L' bigger than maxMetaEntryBytes", [rawEntry('L', '././@LongLink', `${'l'.repeat(2000)}\0`), file('short', 'L'), END_MARKER], SMALL_META),
     archive("'K' bigger than maxMetaEntryBytes", [
@@ -264,6 +291,9 @@ function prefixAndMagicCases(): DifferentialCase[] {
     archive('a 100-byte name with no NUL', [file('n'.repeat(100), 'x'), END_MARKER]),
     archive('a name with NUL in the middle', [file('visible\0hidden', 'x'), END_MARKER]),
     archive('a name of invalid UTF-8', [file('bad-\xff\xfe-utf8', 'x'), END_MARKER]),
+    archive('a name with NUL, then a line break', [file('seen\0hidden\nshown', 'x'), END_MARKER]),
+    archive('a prefix with NUL, then a line break', [file('name', 'x', { prefix: 'pre\0x\ny' }), END_MARKER]),
+    archive('a link name with NUL, then a line break', [rawHeader({ fields: { name: 'l', typeflag: '2', linkname: 'to\0x\ny' } }), END_MARKER]),
     archive('a name with backslashes', [file('dir\\file', 'x'), END_MARKER]),
   ];
 }

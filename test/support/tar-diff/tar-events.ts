@@ -4,23 +4,9 @@
  * are equivalent on an archive when their lists are equal. Recording stops at the first error.
  */
 import { createHash, type Hash } from 'node:crypto';
-// TEMPORARY until agent/release/tar/tar-reader.ts lands: its API, copied from the brief.
-export interface TarEntryHeader {
-  readonly path: string;
-  readonly type: string;
-  readonly typeKey: string;
-  readonly size: number;
-  readonly mode: number | undefined;
-  readonly linkpath: string | undefined;
-  readonly meta: boolean;
-}
-export interface TarReaderHandlers {
-  entry(header: TarEntryHeader): void;
-  data(chunk: Buffer): void;
-  end(): void;
-  ignored(header: TarEntryHeader): void;
-  eof(): void;
-}
+import type { TarEntryHeader, TarReaderHandlers } from '../../../agent/release/tar/tar-reader';
+
+export type { TarEntryHeader, TarReaderHandlers };
 
 export type TarEvent =
   | {

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TarReader } from '../../../../../agent/release/tar/tar-reader';
 import { NodeTarReader } from '../../../../support/tar-diff/node-tar-reader';
 import { compareReaders, describeDivergence, type DifferentialCase } from '../../../../support/tar-diff/differential-case';
 import { nodeTarArchives, packedBenchTree, systemTarArchives } from '../../../../support/tar-diff/generated-archives';
@@ -17,8 +18,7 @@ import type { TarEvent, TarReaderFactory } from '../../../../support/tar-diff/ta
 import { tarOf, TYPE } from '../../../../support/hostile-tar';
 
 const nodeTar: TarReaderFactory = (options) => new NodeTarReader(options);
-// TEMPORARY: node-tar against itself until agent/release/tar/tar-reader.ts lands.
-const tarReader: TarReaderFactory = (options) => new NodeTarReader(options);
+const tarReader: TarReaderFactory = (options) => new TarReader(options);
 
 /** The reference events of `testCase`, after checking both readers agree in every chunking. */
 function expectEquivalent(testCase: DifferentialCase, subject: TarReaderFactory = tarReader): TarEvent[] {
