@@ -12,6 +12,14 @@ export interface DifferentialCase {
   readonly maxMetaEntryBytes?: number;
 }
 
+/** A small maxMetaEntryBytes, for meta headers over the limit without megabytes of input. */
+export const SMALL_META = 1024;
+
+/** A case of `parts` concatenated. */
+export function archive(name: string, parts: readonly Buffer[], maxMetaEntryBytes?: number): DifferentialCase {
+  return { name, tar: Buffer.concat(parts), ...(maxMetaEntryBytes === undefined ? {} : { maxMetaEntryBytes }) };
+}
+
 /** node-tar's default, and the agent's MAX_META_ENTRY_BYTES. */
 export const DEFAULT_MAX_META_ENTRY_BYTES = 1024 * 1024;
 

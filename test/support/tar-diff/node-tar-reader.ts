@@ -50,16 +50,24 @@ export class NodeTarReader implements TarReaderLike {
   }
 
   write(chunk: Buffer): void {
-    this.#parser.write(chunk);
-    this.#throwIfFailed();
+    this.#call(() => this.#parser.write(chunk));
   }
 
   end(): void {
-    this.#parser.end();
-    this.#throwIfFailed();
+    this.#call(() => this.#parser.end());
   }
 
-  #throwIfFailed(): void {
+  /**
+   * node-tar may throw after its first 'error' (at the end of a truncated entry it writes what it
+   * holds into the entry, which throws when that is more than the entry's blocks): the 'error'
+   * came first, so it is the failure. A throw with no 'error' before it is passed on as is.
+   */
+  #call(work: () => void): void {
+    try {
+      work();
+    } catch (error: unknown) {
+      if (this.#failure === undefined) throw error;
+    }
     if (this.#failure !== undefined) throw this.#failure;
   }
 }

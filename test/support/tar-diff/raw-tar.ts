@@ -129,3 +129,13 @@ export function paxRecord(key: string, value: string): string {
 
 /** Two zero blocks. */
 export const END_MARKER = Buffer.alloc(2 * BLOCK);
+
+/** A regular file ('0') entry; `fields` override the header's bytes (the size included). */
+export function rawFile(name: string, body: string, fields: RawHeaderOptions['fields'] = {}): Buffer {
+  return rawEntry('0', name, body, fields);
+}
+
+/** A pax header ('x' or 'g') of `records`, or of a raw body given as a string. */
+export function rawPax(type: 'x' | 'g', records: readonly (readonly [string, string])[] | string): Buffer {
+  return rawEntry(type, 'PaxHeader/x', typeof records === 'string' ? records : records.map(([k, v]) => paxRecord(k, v)).join(''));
+}
