@@ -1,7 +1,7 @@
 /**
  * Seeded header fuzz: copies of a valid archive with 1-3 of its headers damaged (type flag,
- * size, checksum, magic, prefix, name, any byte), the checksum recomputed or not, sometimes cut
- * short. Case `index` of seed `seed` is the same bytes on every run.
+ * size, checksum, magic, prefix, name, any number field in any encoding, bytes after a string's
+ * NUL, any byte), the checksum recomputed or not, sometimes cut short. Case `index` of seed `seed` is the same bytes on every run.
  */
 import { BLOCK, FIELD, base256, octal, writeChecksum } from './raw-tar';
 import { SeededRandom } from './differential-case';
@@ -22,6 +22,8 @@ export function headerOffsets(tar: Buffer): number[] {
 
 const TYPE_FLAGS = ['0', '\0', '1', '2', '3', '4', '5', '6', '7', 'g', 'x', 'X', 'L', 'K', 'N', 'S', 'V', 'A', 'D', 'M', 'I', 'Z', ' ', '\xff'];
 const MAGICS = ['ustar\x0000', 'ustar  \0', '\0\0\0\0\0\0\0\0', 'USTAR\x0000', 'ustar\x00  '];
+
+const NUMBER_FIELDS = ['mode', 'uid', 'gid', 'size', 'mtime', 'chksum', 'devmajor', 'devminor', 'atime', 'ctime'] as const;
 
 type Mutation = (header: Buffer, random: SeededRandom) => string;
 
@@ -75,6 +77,32 @@ const MUTATIONS: readonly Mutation[] = [
     const link = random.pick(['', 'target', 'l'.repeat(100)]);
     put(header, 'linkname', link);
     return `linkname=${JSON.stringify(link)}`;
+  },
+  (header, random) => {
+    const field = random.pick(NUMBER_FIELDS);
+    const [, length] = FIELD[field];
+    const value = random.int(0, 0o7777);
+    const encoded = random.pick<Buffer | string>([
+      octal(value, length),
+      value.toString(8).padStart(length, '0'),
+      ` ${value.toString(8)} `,
+      `${value.toString(8)}\0${random.int(0, 7)}`,
+      `${value.toString(8)}\0x\ny`,
+      `${value.toString(8)}9`,
+      base256(value, length),
+      base256(-value - 1, length),
+      Buffer.from([random.pick([0x80, 0x81, 0xbf, 0xc0, 0xfe, 0xff]), ...Array.from({ length: length - 1 }, () => random.int(0, 255))]),
+    ]);
+    put(header, field, encoded);
+    return `${field}=${JSON.stringify(Buffer.from(encoded).toString('latin1'))}`;
+  },
+  (header, random) => {
+    const field = random.pick(['name', 'linkname', 'prefix'] as const);
+    const [offset, length] = FIELD[field];
+    const at = offset + random.int(0, length - 1);
+    const tail = random.pick(['\0x', '\0\nz', '\n', '\xc3', '\0\0\0\xff']);
+    header.write(tail, at, Math.min(tail.length, offset + length - at), 'latin1');
+    return `${field} byte ${at - offset}=${JSON.stringify(tail)}`;
   },
   (header, random) => {
     const at = random.int(0, BLOCK - 1);
