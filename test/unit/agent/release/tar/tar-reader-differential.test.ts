@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TarReader } from '../../../../../agent/release/tar/tar-reader';
 import { NodeTarReader } from '../../../../support/tar-diff/node-tar-reader';
-import { compareReaders, describeDivergence, type DifferentialCase } from '../../../../support/tar-diff/differential-case';
+import { DEFAULT_MAX_META_ENTRY_BYTES, compareReaders, describeDivergence, type DifferentialCase } from '../../../../support/tar-diff/differential-case';
 import { nodeTarArchives, packedBenchTree, systemTarArchives } from '../../../../support/tar-diff/generated-archives';
 import { fuzzCases } from '../../../../support/tar-diff/header-fuzz';
 import { malformedArchives } from '../../../../support/tar-diff/malformed-archives';
 import { regressionArchives } from '../../../../support/tar-diff/regression-archives';
-import type { TarEvent, TarReaderFactory } from '../../../../support/tar-diff/tar-events';
+import { recordEvents, type TarEvent, type TarReaderFactory } from '../../../../support/tar-diff/tar-events';
 import { tarOf, TYPE } from '../../../../support/hostile-tar';
 
 const nodeTar: TarReaderFactory = (options) => new NodeTarReader(options);
@@ -31,15 +31,16 @@ const entryPaths = (events: readonly TarEvent[]): string[] => events.flatMap((ev
 const last = (events: readonly TarEvent[]): TarEvent | undefined => events[events.length - 1];
 
 describe('generated archives', () => {
-  let workDir: string;
+  let workDir: string | undefined;
   const generated = new Map<string, DifferentialCase>();
   beforeAll(async () => {
-    workDir = await mkdtemp(path.join(tmpdir(), 'deployctl-tar-diff-'));
-    const cases = [...(await systemTarArchives(workDir)), ...(await nodeTarArchives(workDir)), await packedBenchTree(workDir)];
+    const dir = await mkdtemp(path.join(tmpdir(), 'deployctl-tar-diff-'));
+    workDir = dir;
+    const cases = [...(await systemTarArchives(dir)), ...(await nodeTarArchives(dir)), await packedBenchTree(dir)];
     for (const testCase of cases) generated.set(testCase.name, testCase);
   }, 120_000);
   afterAll(async () => {
-    await rm(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   });
 
   const casesNamed = (prefix: string): DifferentialCase[] => {
@@ -134,8 +135,7 @@ describe('header fuzz', () => {
     bases.forEach((base, baseIndex) => {
       for (const fuzz of fuzzCases(base.tar, SEED + baseIndex, PER_BASE)) {
         cases += 1;
-        const { events } = compareReaders(nodeTar, nodeTar, { name: 'outcome', tar: fuzz.tar }, [{ name: 'whole', sizes: [] }]);
-        const end = last(events);
+        const end = last(recordEvents(nodeTar, fuzz.tar, [], DEFAULT_MAX_META_ENTRY_BYTES));
         outcomes.add(end?.event === 'error' ? end.code : (end?.event ?? 'nothing'));
       }
     });
@@ -171,6 +171,22 @@ describe('the harness', () => {
     const truncated: DifferentialCase = { name: 'truncated', tar: sample.tar.subarray(0, 1000) };
 
     expect(() => expectEquivalent(truncated, lenient)).toThrow(/TAR_BAD_ARCHIVE/);
+  });
+
+  test('reports a reader that ends an entry twice', () => {
+    const doubled: TarReaderFactory = (options) =>
+      new NodeTarReader({
+        ...options,
+        handlers: {
+          ...options.handlers,
+          end: () => {
+            options.handlers.end();
+            options.handlers.end();
+          },
+        },
+      });
+
+    expect(() => expectEquivalent(sample, doubled)).toThrow(/end outside an entry/);
   });
 
   test('node-tar reports the quirks the corpus relies on', () => {
