@@ -13,8 +13,7 @@
  *   field with bytes after the NUL may decode otherwise, so it is not plain);
  * - mode, size and checksum fields: octal digits, then only NULs and spaces (no base-256,
  *   no leading spaces, at least one digit; the checksum with at least one NUL or space);
- * - no base-256 lead byte (high bit set) in the other number fields node-tar decodes (uid, gid,
- *   mtime, devmajor, devminor, and atime/ctime when byte 475 is NUL): node-tar may throw on those;
+ * - no base-256 number in any other numeric field node-tar decodes (it may throw on one);
  * - a non-empty path.
  *
  * Everything node-tar derives from those fields is derived here the same way: the path is
@@ -41,19 +40,18 @@ const DIGIT_0 = 0x30;
 const DIGIT_7 = 0x37;
 /** `ustar\0` then `00`. */
 const USTAR = [0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30] as const;
-/** uid, gid, mtime, devmajor, devminor: fields node-tar decodes from every ustar header (atime/ctime at 476/488 when byte 475 is NUL). */
-const BASE256_LEADS = [108, 116, 136, 329, 337] as const;
+/** Numeric fields node-tar decodes (mode, uid, gid, size, mtime, checksum, devmajor, devminor). */
+const BASE256_CHECKED = [100, 108, 116, 124, 136, 148, 329, 337] as const;
 const TYPE_NAMES: Readonly<Record<number, string>> = { 0x00: '0', 0x30: '0', 0x31: '1', 0x32: '2', 0x35: '5' };
 
 export function decodePlainHeader(block: Buffer, off: number): PlainHeader | undefined {
   for (let i = 0; i < USTAR.length; i++) if (block[off + 257 + i] !== USTAR[i]) return undefined;
   let typeKey = TYPE_NAMES[block[off + 156] as number];
   if (typeKey === undefined) return undefined;
-  // node-tar decodes these numbers too, and throws on a base-256 one it cannot read (lead byte
-  // with the high bit set: invalid, or beyond the safe integers), before it checks the checksum:
-  // such a header goes the general way, which reports what node-tar reports.
-  for (const lead of BASE256_LEADS) if ((block[off + lead] as number) & 0x80) return undefined;
-  if (block[off + 475] === NUL && ((block[off + 476] as number) & 0x80 || (block[off + 488] as number) & 0x80)) return undefined;
+  // node-tar decodes these too (uid, gid, times, device numbers): one in base-256 may make it
+  // throw, so such a header goes node-tar's way.
+  for (const at of BASE256_CHECKED) if (((block[off + at] as number) & 0x80) !== 0) return undefined;
+  if (block[off + 475] === NUL && (((block[off + 476] as number) | (block[off + 488] as number)) & 0x80) !== 0) return undefined;
   const mode = octal(block, off + 100, 8);
   const size = octal(block, off + 124, 12);
   // node-tar reads the checksum from 12 bytes (into the type flag and link name): a field with
