@@ -83,17 +83,22 @@ export function seedOf(name: string): number {
   return hash;
 }
 
+/** Archives up to this size are also fed a byte at a time (by default). */
+export const BYTE_AT_A_TIME_MAX_BYTES = 16 * 1024;
+
 /**
- * The whole buffer; 512-byte blocks; and 64 random sizes from `seed`: mostly odd, some of 1-7
- * bytes (headers split anywhere), some up to 3 KiB (several blocks per write).
+ * The whole buffer; 512-byte blocks; 64 random sizes from `seed`: mostly odd, some of 1-7
+ * bytes (headers split anywhere), some up to 3 KiB (several blocks per write); and, for an
+ * archive of at most `byteAtATimeMaxBytes`, one byte at a time.
  */
-export function chunkingsFor(seed: number): Chunking[] {
+export function chunkingsFor(seed: number, tarBytes: number, byteAtATimeMaxBytes = BYTE_AT_A_TIME_MAX_BYTES): Chunking[] {
   const random = new SeededRandom(seed);
   const sizes = Array.from({ length: 64 }, () => (random.chance(0.3) ? random.int(1, 7) : random.int(1, 1536) * 2 - 1));
   return [
     { name: 'whole', sizes: [] },
     { name: '512-byte blocks', sizes: [512] },
     { name: `random sizes (seed ${seed})`, sizes },
+    ...(tarBytes <= byteAtATimeMaxBytes ? [{ name: 'one byte at a time', sizes: [1] }] : []),
   ];
 }
 
@@ -112,7 +117,7 @@ export function compareReaders(
   reference: TarReaderFactory,
   subject: TarReaderFactory,
   testCase: DifferentialCase,
-  chunkings: readonly Chunking[] = chunkingsFor(seedOf(testCase.name)),
+  chunkings: readonly Chunking[] = chunkingsFor(seedOf(testCase.name), testCase.tar.length),
 ): { divergence: Divergence | undefined; events: TarEvent[] } {
   const max = testCase.maxMetaEntryBytes ?? DEFAULT_MAX_META_ENTRY_BYTES;
   let events: TarEvent[] = [];
