@@ -85,6 +85,8 @@ export class TarReader {
   #sawValidEntry: boolean | undefined;
   #sawNullBlock = false;
   #sawEof = false;
+  /** Bytes written after the end-of-archive marker: not parsed, only counted (node-tar buffers them). */
+  #bytesAfterEof = 0;
   #failed: TarFormatError | undefined;
   #ended = false;
 
@@ -102,6 +104,10 @@ export class TarReader {
     if (this.#failed !== undefined) throw this.#failed;
     if (this.#ended) throw new Error('TarReader.write after end');
     if (chunk.length === 0) return;
+    if (this.#sawEof) {
+      this.#bytesAfterEof += chunk.length;
+      return;
+    }
     let input = chunk;
     if (this.#buffer !== undefined) {
       input = Buffer.concat([this.#buffer, chunk]);
@@ -118,7 +124,8 @@ export class TarReader {
     this.#guard(() => {
       const current = this.#current;
       if (current !== undefined && current.blockRemain > 0) {
-        const have = this.#buffer?.length ?? 0;
+        // node-tar counts what it holds unparsed: after the end marker, every byte written since.
+        const have = this.#sawEof ? this.#bytesAfterEof : (this.#buffer?.length ?? 0);
         throw new TarFormatError('TAR_BAD_ARCHIVE', `Truncated input (needed ${current.blockRemain} more bytes, only ${have} available)`);
       }
       if (this.#state === 'begin' || this.#sawValidEntry === false) {
@@ -148,7 +155,10 @@ export class TarReader {
         position += this.#body(chunk, position);
       }
     }
-    if (position < length && !this.#sawEof) this.#buffer = Buffer.from(chunk.subarray(position));
+    if (position < length) {
+      if (this.#sawEof) this.#bytesAfterEof += length - position;
+      else this.#buffer = Buffer.from(chunk.subarray(position));
+    }
   }
 
   #header(chunk: Buffer, position: number): void {
