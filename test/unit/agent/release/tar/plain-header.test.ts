@@ -50,6 +50,13 @@ function withChecksum(block: Buffer): Buffer {
   return copy;
 }
 
+/** The same header with GNU tar's magic (`ustar  \0`, no version). */
+function gnu(block: Buffer): Buffer {
+  const copy = Buffer.from(block);
+  copy.write('ustar  \0', 257, 'latin1');
+  return withChecksum(copy);
+}
+
 const ORDINARY: readonly HeaderFields[] = [
   { path: 'server.js', type: TYPE.file, size: 1234, mode: 0o644 },
   { path: 'node_modules/a/b/index.js', type: TYPE.file, size: 0, mode: 0o755 },
@@ -74,6 +81,14 @@ describe('decodePlainHeader', () => {
     }
   });
 
+  test("decodes a GNU tar header ('ustar  \\0' magic) exactly as node-tar does: no prefix read, whatever those bytes hold", () => {
+    for (const fields of ORDINARY) {
+      const block = gnu(ustarHeader(fields));
+      block.write('ignored-prefix-and-times', 345, 'latin1');
+      expect(expectSameAsNodeTar(withChecksum(block))).toBe(true);
+    }
+  });
+
   test('decodes a header with a wrong checksum as node-tar does (cksumValid false)', () => {
     const block = ustarHeader({ path: 'a.js', type: TYPE.file, size: 3, mode: 0o644 });
     block.write('000001\0 ', 148, 'latin1');
@@ -81,13 +96,14 @@ describe('decodePlainHeader', () => {
     expect(decodePlainHeader(block, 0)?.cksumValid).toBe(false);
   });
 
-  test('declines what is not plain: pax and GNU types, old GNU magic, non-ASCII, bytes after a NUL, base-256, no checksum terminator, empty path', () => {
+  test('declines what is not plain: pax and GNU types, other magics, non-ASCII, bytes after a NUL, base-256, no checksum terminator, empty path', () => {
     const base = (): Buffer => ustarHeader({ path: 'a.js', type: TYPE.file, size: 3, mode: 0o644 });
     const cases: ((block: Buffer) => void)[] = [
       (block) => block.write('x', 156, 'latin1'),
       (block) => block.write('L', 156, 'latin1'),
       (block) => block.write('3', 156, 'latin1'),
-      (block) => block.write('ustar  \0', 257, 'latin1'),
+      (block) => block.write('ustar \0\0', 257, 'latin1'),
+      (block) => block.fill(0, 257, 265),
       (block) => block.write('\u00e9', 0, 'utf8'),
       (block) => block.write('a.js\0b\nc', 0, 'latin1'),
       (block) => {
@@ -119,7 +135,7 @@ describe('decodePlainHeader', () => {
     const fieldStarts = [0, 99, 100, 107, 124, 135, 148, 155, 156, 157, 257, 263, 345, 474, 475, 499];
     for (let round = 0; round < 3_000; round++) {
       const fields = ORDINARY[Math.floor(random() * ORDINARY.length)] as HeaderFields;
-      const block = ustarHeader(fields);
+      const block = random() < 0.3 ? gnu(ustarHeader(fields)) : ustarHeader(fields);
       const edits = 1 + Math.floor(random() * 3);
       for (let edit = 0; edit < edits; edit++) {
         const near = fieldStarts[Math.floor(random() * fieldStarts.length)] as number;
