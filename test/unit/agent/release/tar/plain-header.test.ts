@@ -5,7 +5,7 @@
  */
 import { Header, ReadEntry } from 'tar';
 import { decodePlainHeader } from '../../../../../agent/release/tar/plain-header';
-import { TYPE, ustarHeader, type HeaderFields } from '../../../../support/hostile-tar';
+import { TYPE, ustarHeader, withChecksum as setChecksum, type HeaderFields } from '../../../../support/hostile-tar';
 
 /** What node-tar makes of a header block, in decodePlainHeader's terms. */
 function nodeTarView(block: Buffer): Record<string, unknown> | undefined {
@@ -41,20 +41,16 @@ function prng(seed: number): () => number {
   };
 }
 
-function withChecksum(block: Buffer): Buffer {
-  const copy = Buffer.from(block);
-  copy.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of copy) sum += byte;
-  copy.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return copy;
+/** A copy of `block` with its checksum made right. */
+function checksummed(block: Buffer): Buffer {
+  return setChecksum(Buffer.from(block));
 }
 
 /** The same header with GNU tar's magic (`ustar  \0`, no version). */
 function gnu(block: Buffer): Buffer {
   const copy = Buffer.from(block);
   copy.write('ustar  \0', 257, 'latin1');
-  return withChecksum(copy);
+  return checksummed(copy);
 }
 
 const ORDINARY: readonly HeaderFields[] = [
@@ -77,7 +73,7 @@ describe('decodePlainHeader', () => {
     for (const prefixLength of [40, 140, 155]) {
       const block = ustarHeader({ path: 'name.js', type: TYPE.file, size: 3, mode: 0o644 });
       block.write('p'.repeat(prefixLength), 345, 'latin1');
-      expect(expectSameAsNodeTar(withChecksum(block))).toBe(true);
+      expect(expectSameAsNodeTar(checksummed(block))).toBe(true);
     }
   });
 
@@ -85,7 +81,7 @@ describe('decodePlainHeader', () => {
     for (const fields of ORDINARY) {
       const block = gnu(ustarHeader(fields));
       block.write('ignored-prefix-and-times', 345, 'latin1');
-      expect(expectSameAsNodeTar(withChecksum(block))).toBe(true);
+      expect(expectSameAsNodeTar(checksummed(block))).toBe(true);
     }
   });
 
@@ -121,7 +117,7 @@ describe('decodePlainHeader', () => {
     for (const mutate of cases) {
       const block = base();
       mutate(block);
-      expect(decodePlainHeader(withChecksum(block), 0)).toBeUndefined();
+      expect(decodePlainHeader(checksummed(block), 0)).toBeUndefined();
     }
     const unterminated = base();
     unterminated.write('00000000', 148, 'latin1');
@@ -143,7 +139,7 @@ describe('decodePlainHeader', () => {
         const pool = [0, 0x20, 0x30, 0x37, 0x38, 0x2f, 0x0a, 0x41, 0x80, 0xff, Math.floor(random() * 256)];
         block[at] = pool[Math.floor(random() * pool.length)] as number;
       }
-      const final = random() < 0.7 ? withChecksum(block) : block;
+      const final = random() < 0.7 ? checksummed(block) : block;
       try {
         if (expectSameAsNodeTar(final)) decoded += 1;
         else declined += 1;
