@@ -8,6 +8,12 @@ export interface HashingStreamOptions {
   readonly tooLarge?: (bytes: number) => Error;
   /** Called with the bytes seen so far after every chunk. */
   readonly onProgress?: (bytes: number) => void;
+  /**
+   * Hand the bytes on in chunks of at least this many (small chunks copied together; the last
+   * may be smaller), for a next stage that pays per chunk: gunzip makes a thread-pool round trip
+   * for each, and an HTTPS body comes in TLS records of at most 16 KiB. @default as they come
+   */
+  readonly outputChunkBytes?: number;
 }
 
 /**
@@ -18,6 +24,8 @@ export class HashingStream extends Transform {
   readonly #hash = createHash('sha256');
   #bytes = 0;
   #digest: string | undefined;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
 
   constructor(private readonly options: HashingStreamOptions = {}) {
     super();
@@ -47,11 +55,25 @@ export class HashingStream extends Transform {
     this.#bytes = bytes;
     this.#hash.update(chunk);
     onProgress?.(bytes);
-    callback(null, chunk);
+    const least = this.options.outputChunkBytes;
+    if (least === undefined || (this.#heldBytes === 0 && chunk.length >= least)) {
+      callback(null, chunk);
+      return;
+    }
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    callback(null, this.#heldBytes >= least ? this.#release() : undefined);
   }
 
   override _flush(callback: TransformCallback): void {
     this.#digest = this.#hash.digest('hex');
-    callback();
+    callback(null, this.#heldBytes > 0 ? this.#release() : undefined);
+  }
+
+  #release(): Buffer {
+    const joined = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
+    this.#held = [];
+    this.#heldBytes = 0;
+    return joined;
   }
 }

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { ReadEntry } from 'tar';
 import { checkEntryPath, parsePortablePath } from './entry-path';
 import { DIR_MODE, fileModeOf, safeJoin } from './entry-destination';
 import type { EntryWriteQueue } from './entry-write-queue';
+import type { TarEntryHeader } from './tar/tar-reader';
 import { ReleaseTree, pathKeys, type PathKeys, type TreeNodeKind } from './release-tree';
-import { ioError } from './release-dir';
 import { UnpackError, shownPath, type Refusal } from './unpack-error';
 import type { UnpackLimits } from './unpack-limits';
 
@@ -14,8 +13,6 @@ export interface EntryExtractorOptions {
   readonly limits: UnpackLimits;
   /** Runs the checked operations on its writer threads (in order where order matters). */
   readonly writer: EntryWriteQueue;
-  /** Called with a refusal found once an entry's data has been read (a tar that ends inside it). */
-  readonly fail: (error: UnpackError) => void;
 }
 
 type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -30,10 +27,18 @@ const KINDS: ReadonlyMap<string, EntryKind> = new Map([
   ['Link', 'hardlink'],
 ]);
 
+/** The regular file whose data is being read. */
+interface OpenFile {
+  readonly size: number;
+  readonly entryPath: string;
+  received: number;
+}
+
 /**
  * Checks every tar entry itself (path, type, link target, size, count) and only then queues
  * what it creates in `root` on the writer (EntryWriteQueue), which runs those operations on its
- * own threads. The first unsafe entry throws an UnpackError; there is no
+ * own threads. It is driven by the TarReader's handlers: `extract` for each entry, then `data`
+ * and `end` for its data. The first unsafe entry throws an UnpackError; there is no
  * strip-and-continue. Everything is judged here against the model of the tree (ReleaseTree),
  * never against the disk, so queuing instead of awaiting each write changes no decision.
  */
@@ -42,6 +47,7 @@ export class EntryExtractor {
   readonly #tree = new ReleaseTree();
   #entries = 0;
   #bytes = 0;
+  #file: OpenFile | undefined;
 
   constructor(options: EntryExtractorOptions) {
     this.#options = { ...options, root: path.resolve(options.root) };
@@ -58,10 +64,10 @@ export class EntryExtractor {
   }
 
   /**
-   * Checks `entry` and queues what it creates; a file's data is forwarded as the parser reads
-   * it (the entry is paused while the writer has too much in flight). Throws the refusal.
+   * Checks `entry` and queues what it creates; a file's data follows through `data` and `end`.
+   * Throws the refusal.
    */
-  extract(entry: ReadEntry): void {
+  extract(entry: TarEntryHeader): void {
     const raw: unknown = entry.path;
     if (typeof raw !== 'string' || raw === '') {
       throw new UnpackError('ARTIFACT_CORRUPT', 'an entry has no usable path');
@@ -80,7 +86,6 @@ export class EntryExtractor {
     const { segments } = verdict;
     if (segments.length === 0) {
       if (kind !== 'dir') refuse({ code: 'UNPACK_NAME_COLLISION', problem: 'a non-directory entry names the release dir itself' });
-      entry.resume();
       return;
     }
     const size: unknown = entry.size;
@@ -106,13 +111,13 @@ export class EntryExtractor {
     switch (kind) {
       case 'dir':
         if (!this.#tree.isDirKey(keys.key)) this.#makeDir(segments, entryPath, keys);
-        entry.resume();
         return;
       case 'file': {
         this.#count(entryPath);
         this.#bytes += size;
         this.#tree.add(segments, 'file', undefined, keys);
-        this.#streamFile(entry, absolute, size, entryPath);
+        writer.fileStart(absolute, fileModeOf(entry.mode));
+        this.#file = { size, entryPath, received: 0 };
         return;
       }
       case 'symlink': {
@@ -123,7 +128,6 @@ export class EntryExtractor {
         this.#count(entryPath);
         writer.symlink(absolute, target.segments.length === 0 ? '.' : target.segments.join('/'));
         this.#tree.add(segments, 'symlink', target, keys);
-        entry.resume();
         return;
       }
       case 'hardlink': {
@@ -133,10 +137,31 @@ export class EntryExtractor {
         this.#count(entryPath);
         writer.link(absolute, safeJoin(root, target.segments, entryPath, 'UNPACK_UNSAFE_LINK'));
         this.#tree.add(segments, 'file', undefined, keys);
-        entry.resume();
         return;
       }
     }
+  }
+
+  /** Data of the entry `extract` took last: a file's is queued (copied); any other's is dropped. */
+  data(chunk: Buffer): void {
+    const file = this.#file;
+    if (file === undefined) return;
+    file.received += chunk.length;
+    this.#options.writer.fileData(chunk);
+  }
+
+  /**
+   * The end of the entry `extract` took last. A file whose data came short of its header's size
+   * (a tar that ends inside it) is refused instead of being closed.
+   */
+  end(): void {
+    const file = this.#file;
+    if (file === undefined) return;
+    this.#file = undefined;
+    if (file.received !== file.size) {
+      throw new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${file.received} of ${file.size} bytes)`, { entryPath: file.entryPath });
+    }
+    this.#options.writer.fileEnd();
   }
 
   /**
@@ -167,44 +192,6 @@ export class EntryExtractor {
       }
     }
   }
-
-  /**
-   * Forwards the file's data to the writer as the parser reads it, pausing the entry while the
-   * writer has too much in flight; at the end, a short entry (a tar that ends inside it) fails
-   * the unpack instead of being closed.
-   */
-  #streamFile(entry: ReadEntry, absolute: string, size: number, entryPath: string): void {
-    const { writer, fail } = this.#options;
-    writer.fileStart(absolute, fileModeOf(entry.mode));
-    let received = 0;
-    // 'end' first: it must close this file before the parser (whose own 'end' listener comes
-    // after this call returns) hands over the next entry.
-    entry.once('end', () => {
-      if (received !== size) {
-        fail(new UnpackError('ARTIFACT_CORRUPT', `the tar ends inside an entry (${received} of ${size} bytes)`, { entryPath }));
-        return;
-      }
-      try {
-        writer.fileEnd();
-      } catch (error: unknown) {
-        fail(ioError('write an entry', error));
-      }
-    });
-    entry.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      try {
-        writer.fileData(chunk);
-      } catch (error: unknown) {
-        fail(ioError('write an entry', error));
-        return;
-      }
-      if (writer.saturated) {
-        entry.pause();
-        writer.onDrain(() => entry.resume());
-      }
-    });
-  }
-
 
   /** Creates each missing parent dir, one level at a time (checkPlacement vetted them all). */
   #ensureDirs(dirSegments: readonly string[], entryPath: string): void {
@@ -239,7 +226,7 @@ export class EntryExtractor {
   }
 }
 
-function linkpathOf(entry: ReadEntry, entryPath: string): string {
+function linkpathOf(entry: TarEntryHeader, entryPath: string): string {
   const raw: unknown = entry.linkpath;
   if (typeof raw !== 'string' || raw === '' || raw.includes('\0')) {
     throw new UnpackError('ARTIFACT_CORRUPT', 'a link entry has no usable target', { entryPath });

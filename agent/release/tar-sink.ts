@@ -1,17 +1,19 @@
 import { Writable } from 'node:stream';
-import type { Parser } from 'tar';
+import type { TarReader } from './tar/tar-reader';
 import { UnpackError } from './unpack-error';
 
 export interface TarSinkOptions {
-  /** A node-tar Parser; this sink feeds it the inflated tar and honours its backpressure. */
-  readonly parser: Parser;
+  /** Fed the inflated tar, chunk by chunk; its handlers run inside `write` (and throw a refusal). */
+  readonly reader: TarReader;
+  /** The error a failure thrown by the reader (or its handlers) fails the stream with. */
+  readonly failure: (error: unknown) => Error;
   /** Most bytes the gunzip stage may produce before UNPACK_TOO_LARGE. */
   readonly maxInflatedBytes: number;
   /** Most zero bytes allowed after the end-of-archive marker. */
   readonly maxTrailingBytes: number;
-  /** Resolves once every entry the parser emitted was written (or rejects). */
+  /** Resolves once every entry the reader gave was written (or rejects). */
   readonly settled: () => Promise<void>;
-  /** A promise while the parser's consumer wants no more bytes for now; undefined when it does. @default always ready */
+  /** A promise while the reader's consumer wants no more bytes for now; undefined when it does. @default always ready */
   readonly ready?: () => Promise<void> | undefined;
 }
 
@@ -21,26 +23,19 @@ const INFLATED_BUFFER_BYTES = 512 * 1024;
 const NESTED_MAGIC: readonly Buffer[] = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
 
 /**
- * The last pipeline stage: inflated bytes → node-tar Parser. It bounds what the parser is asked
- * to chew through (gzip bombs of headers or padding), refuses a nested gzip/zstd stream (which the
- * parser would otherwise inflate a second time, unmetered), and never forwards bytes after the
- * end-of-archive marker (the parser would buffer them all).
+ * The last pipeline stage: inflated bytes → TarReader. It bounds what the reader is asked to
+ * chew through (gzip bombs of headers or padding), refuses a nested gzip/zstd stream, and
+ * allows only zero padding after the end-of-archive marker.
  */
 export class TarSink extends Writable {
   readonly #options: TarSinkOptions;
-  readonly #parserEnded: Promise<void>;
   #inflated = 0;
   #head = Buffer.alloc(0);
-  #sawEof = false;
   #trailing = 0;
 
   constructor(options: TarSinkOptions) {
     super({ highWaterMark: INFLATED_BUFFER_BYTES });
     this.#options = options;
-    options.parser.on('eof', () => {
-      this.#sawEof = true;
-    });
-    this.#parserEnded = new Promise((resolve) => options.parser.once('end', () => resolve()));
   }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -65,7 +60,7 @@ export class TarSink extends Writable {
         return;
       }
     }
-    if (this.#sawEof) {
+    if (this.#options.reader.sawEof) {
       this.#trailing += chunk.length;
       if (chunk.some((byte) => byte !== 0) || this.#trailing > this.#options.maxTrailingBytes) {
         callback(
@@ -84,8 +79,13 @@ export class TarSink extends Writable {
     // only once this returns. Deferred, the two overlap (like the two processes of `tar xzf`);
     // the writable buffer (highWaterMark) bounds how far gunzip runs ahead.
     const feed = (): void => {
-      if (this.#options.parser.write(chunk)) callback();
-      else this.#options.parser.once('drain', () => callback());
+      try {
+        this.#options.reader.write(chunk);
+      } catch (error: unknown) {
+        callback(this.#options.failure(error));
+        return;
+      }
+      callback();
     };
     const waiting = this.#options.ready?.();
     if (waiting === undefined) process.nextTick(feed);
@@ -93,9 +93,14 @@ export class TarSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#options.parser.end();
-    this.#parserEnded
-      .then(() => this.#options.settled())
+    try {
+      this.#options.reader.end();
+    } catch (error: unknown) {
+      callback(this.#options.failure(error));
+      return;
+    }
+    this.#options
+      .settled()
       .then(
         () => callback(),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),

@@ -1,5 +1,5 @@
-import type { ReadEntry } from 'tar';
 import type { HashingStream } from '../fs/hashing-stream';
+import type { TarEntryHeader } from './tar/tar-reader';
 import { errnoOf, ioError } from './release-dir';
 import { UnpackError, shownPath } from './unpack-error';
 import { MAX_META_ENTRY_BYTES } from './unpack-limits';
@@ -47,7 +47,7 @@ export function streamError(error: unknown, origins: ErrorOrigins, empty: boolea
   return ioError('unpack the artifact', error);
 }
 
-/** node-tar Parser errors (strict mode: every warning is one) mean the tar itself is broken. */
+/** TarReader errors (node-tar's strict-mode errors: every warning is one) mean the tar itself is broken. */
 export function tarError(error: unknown, entries: number): UnpackError {
   if (error instanceof UnpackError) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -55,7 +55,7 @@ export function tarError(error: unknown, entries: number): UnpackError {
   return new UnpackError('ARTIFACT_CORRUPT', problem, { cause: error });
 }
 
-export function ignoredEntryError(entry: ReadEntry): UnpackError {
+export function ignoredEntryError(entry: TarEntryHeader): UnpackError {
   const raw: unknown = entry.path;
   const entryPath = typeof raw === 'string' ? shownPath(raw) : '';
   if (entry.meta) {
@@ -63,7 +63,7 @@ export function ignoredEntryError(entry: ReadEntry): UnpackError {
   }
   return new UnpackError(
     'UNPACK_UNSUPPORTED_ENTRY',
-    `the entry is of tar type ${JSON.stringify(entry.header.typeKey)} (${entry.type}); only files, directories, symlinks and hardlinks are allowed`,
+    `the entry is of tar type ${JSON.stringify(entry.typeKey)} (${entry.type}); only files, directories, symlinks and hardlinks are allowed`,
     { entryPath },
   );
 }

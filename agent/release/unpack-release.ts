@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
 import { EntryExtractor } from './entry-extractor';
 import { EntryWriteQueue, MAX_WRITER_THREADS } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
@@ -21,6 +20,7 @@ import {
   syncTree,
 } from './release-dir';
 import { TarSink } from './tar-sink';
+import { TarFormatError, TarReader } from './tar/tar-reader';
 import { UnpackError } from './unpack-error';
 import { artifactMismatch, ignoredEntryError, streamError, tarError, type ErrorOrigins } from './unpack-failures';
 import {
@@ -77,10 +77,16 @@ const SHA256_PATTERN = /^[0-9a-f]{64}$/;
  * bench:artifact`, gunzip alone took 390-440 ms at 64 KiB, 250-270 ms at 256 KiB).
  */
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
+/**
+ * Artifact bytes per gunzip input chunk (at least; HashingStream joins smaller ones): each one is
+ * a thread-pool round trip too, and an HTTPS body arrives in TLS records of at most 16 KiB (at
+ * 16 KiB, gunzip cost the main thread 3-4 times what it does at 256 KiB).
+ */
+const GUNZIP_INPUT_BYTES = 256 * 1024;
 
 /**
  * Verifies and unpacks one release artifact into `releasesDir/<version>`: source → size + sha256
- * → gunzip → node-tar Parser → every entry checked (EntryExtractor) → its operations run by
+ * → gunzip → TarReader (node-tar's strict parsing, leaner) → every entry checked (EntryExtractor) → its operations run by
  * writer threads (EntryWriteQueue, in order where order matters), inside a private temp dir that
  * is flushed to disk and renamed into place only when everything checked out and the writer
  * threads are gone. On any failure the writer threads are stopped, the temp dir removed, and an
@@ -176,11 +182,12 @@ async function extractVerified(
     ...(options.writerThreads?.initial === undefined ? {} : { initialThreads: options.writerThreads.initial }),
   });
   try {
-    const extractor = new EntryExtractor({ root: tempDir, limits, writer, fail: (error) => void fail(error) });
+    const extractor = new EntryExtractor({ root: tempDir, limits, writer });
     // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
     let lastBytes = 0;
     const hashing = new HashingStream({
       maxBytes: expected.size,
+      outputChunkBytes: GUNZIP_INPUT_BYTES,
       tooLarge: (bytes) =>
         new UnpackError('ARTIFACT_TOO_LARGE', `the artifact is larger than the manifest's size (${expected.size} bytes); stopped reading after ${bytes} bytes`),
       onProgress: (bytes) => {
@@ -199,30 +206,35 @@ async function extractVerified(
     };
     options.source.on('error', remember('source'));
     gunzip.on('error', remember('gzip'));
-    const parser = new Parser({ strict: true, zstd: false, brotli: false, maxMetaEntrySize: MAX_META_ENTRY_BYTES });
+    const reader = new TarReader({
+      maxMetaEntryBytes: MAX_META_ENTRY_BYTES,
+      handlers: {
+        entry: (entry) => extractor.extract(entry),
+        data: (chunk) => extractor.data(chunk),
+        end: () => extractor.end(),
+        ignored: (entry) => {
+          throw ignoredEntryError(entry);
+        },
+        eof: () => undefined,
+      },
+    });
     sink = new TarSink({
-      parser,
+      reader,
+      failure: (error) => {
+        if (error instanceof UnpackError) return error;
+        if (error instanceof TarFormatError) return tarError(error, extractor.entries);
+        return ioError('write an entry', error);
+      },
       maxInflatedBytes: maxInflatedBytes(limits),
       maxTrailingBytes: MAX_TRAILING_PADDING_BYTES,
-      // While the writers are behind, the parser gets no more bytes: entries without data (which
-      // a file's pause does not hold back) stay bounded too.
+      // While the writers are behind, the reader gets no more bytes (each chunk's entries and
+      // data are queued whole, so in-flight data stays within the writers' limit plus a chunk).
       ready: () => (writer.saturated ? new Promise<void>((resume) => writer.onDrain(resume)) : undefined),
       settled: async () => {
         await writer.flush();
         if (failure !== undefined) throw failure;
       },
     });
-    const extract = (entry: ReadEntry): void => {
-      if (failure !== undefined) return;
-      try {
-        extractor.extract(entry);
-      } catch (error: unknown) {
-        fail(error instanceof UnpackError ? error : ioError('write an entry', error));
-      }
-    };
-    parser.on('entry', extract);
-    parser.on('ignoredEntry', (entry: ReadEntry) => void fail(ignoredEntryError(entry)));
-    parser.on('error', (error: unknown) => void fail(tarError(error, extractor.entries)));
 
     try {
       await pipeline(options.source, hashing, gunzip, sink);

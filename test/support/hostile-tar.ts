@@ -113,9 +113,14 @@ export function ustarHeader(fields: HeaderFields): Buffer {
   header.write('00', 263, 'latin1');
   writeString(header, 265, 32, 'root');
   writeString(header, 297, 32, 'root');
+  return withChecksum(header);
+}
+
+/** Writes the header's checksum field (sum of the bytes with the field as spaces); returns the header. */
+export function withChecksum(header: Buffer): Buffer {
   header.fill(0x20, 148, 156);
   let sum = 0;
-  for (const byte of header) sum += byte;
+  for (const byte of header.subarray(0, BLOCK)) sum += byte;
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return header;
 }

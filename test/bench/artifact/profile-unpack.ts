@@ -5,7 +5,7 @@
  *
  *   read+sha256          source → HashingStream → discard
  *   +gunzip              … → gunzip (256 KiB chunks, as unpackRelease) → discard
- *   +tar parse           … → gunzip → node-tar Parser, entries discarded
+ *   +tar parse           … → gunzip → TarReader (the agent's), entries discarded
  *   unpackRelease        the real thing (checks, writer threads, flush, rename), with the
  *                        time inside syncTree; `1 writer` keeps it to one writer thread
  *   tar xzf, sync -f     GNU tar into a fresh dir, for comparison, then one syncfs
@@ -21,8 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
 import { HashingStream } from '../../../agent/fs/hashing-stream';
+import { TarReader } from '../../../agent/release/tar/tar-reader';
 import * as releaseDir from '../../../agent/release/release-dir';
 import { unpackRelease, type UnpackOptions } from '../../../agent/release/unpack-release';
 import { packDirectory } from '../../../cli/pack/pack';
@@ -78,12 +78,22 @@ async function main(): Promise<void> {
     await stage('+gunzip', () => pipeline(createReadStream(artifact), new HashingStream(), createGunzip({ chunkSize: 256 * 1024 }), discard()));
     await stage('+tar parse', async () => {
       let entries = 0;
-      const parser = new Parser({ strict: true });
-      parser.on('entry', (entry: ReadEntry) => {
-        entries += 1;
-        entry.resume();
+      const none = (): void => undefined;
+      const reader = new TarReader({
+        maxMetaEntryBytes: 1024 * 1024,
+        handlers: { entry: () => void (entries += 1), data: none, end: none, ignored: none, eof: none },
       });
-      await pipeline(createReadStream(artifact), new HashingStream(), createGunzip({ chunkSize: 256 * 1024 }), parser as unknown as NodeJS.WritableStream);
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          reader.write(chunk);
+          callback();
+        },
+        final(callback) {
+          reader.end();
+          callback();
+        },
+      });
+      await pipeline(createReadStream(artifact), new HashingStream(), createGunzip({ chunkSize: 256 * 1024 }), sink);
       return `${entries} entries`;
     });
 

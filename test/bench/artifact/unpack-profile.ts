@@ -5,8 +5,10 @@
  *
  * - main thread (event loop), split into
  *   - hash     HashingStream's transform (size count + sha256 of the gzip bytes)
- *   - parse    node-tar Parser.write, without the entry checks it calls
- *   - checks   EntryExtractor.extract (path/type/limit checks, handing the entry to the writers)
+ *   - parse    TarReader.write (the tar framing and headers), without the entry checks and
+ *              data queuing its handlers do
+ *   - checks   EntryExtractor extract/data/end (path/type/limit checks, handing each entry and
+ *              its data to the writer threads' batches)
  *   - fetch    everything else the main thread did while busy: the HTTP body and S3 SDK, but
  *              also stream plumbing, gunzip's callbacks that hand on inflated bytes, and GC
  *   - busy     the main thread's total active time (event loop utilization)
@@ -20,9 +22,9 @@
 import { createRequire } from 'node:module';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { TransformCallback } from 'node:stream';
-import { Parser } from 'tar';
 import { HashingStream } from '../../../agent/fs/hashing-stream';
 import { EntryExtractor } from '../../../agent/release/entry-extractor';
+import { TarReader } from '../../../agent/release/tar/tar-reader';
 import * as releaseDir from '../../../agent/release/release-dir';
 
 /** Milliseconds per stage of one fetch + unpack, to 0.1 ms. */
@@ -85,7 +87,7 @@ export class UnpackProfiler {
         t().hash += ms;
       },
     }));
-    restore.push(timeMethod(Parser.prototype, 'write', {
+    restore.push(timeMethod(TarReader.prototype, 'write', {
       enter: () => {
         t().inParse += 1;
       },
@@ -94,12 +96,14 @@ export class UnpackProfiler {
         t().parseOuter += ms;
       },
     }));
-    restore.push(timeMethod(EntryExtractor.prototype, 'extract', {
-      done: (ms) => {
-        t().checks += ms;
-        if (t().inParse > 0) t().checksInParse += ms;
-      },
-    }));
+    for (const method of ['extract', 'data', 'end'] as const) {
+      restore.push(timeMethod(EntryExtractor.prototype, method, {
+        done: (ms) => {
+          t().checks += ms;
+          if (t().inParse > 0) t().checksInParse += ms;
+        },
+      }));
+    }
     const releaseDirExports = releaseDir as unknown as Record<string, unknown>;
     const syncTree = releaseDirExports['syncTree'];
     if (typeof syncTree !== 'function') throw new Error('release-dir no longer exports syncTree');

@@ -42,4 +42,26 @@ describe('HashingStream', () => {
     );
     expect(hashing.bytes).toBe(8);
   });
+
+  it('hands small chunks on joined into chunks of at least outputChunkBytes, the last one smaller, every byte in order', async () => {
+    const chunks = Array.from({ length: 40 }, (_unused, index) => Buffer.alloc(100 + index, index));
+    const all = Buffer.concat(chunks);
+    const hashing = new HashingStream({ outputChunkBytes: 1000 });
+    const received: Buffer[] = [];
+    await pipeline(
+      Readable.from(chunks),
+      hashing,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          received.push(chunk);
+          callback();
+        },
+      }),
+    );
+
+    expect(Buffer.concat(received).equals(all)).toBe(true);
+    expect(received.slice(0, -1).every((chunk) => chunk.length >= 1000)).toBe(true);
+    expect(received.length).toBeLessThan(chunks.length / 5);
+    expect(hashing.sha256).toBe(createHash('sha256').update(all).digest('hex'));
+  });
 });

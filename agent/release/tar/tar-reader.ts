@@ -1,0 +1,302 @@
+import { Header, Pax, ReadEntry } from 'tar';
+import { decodePlainHeader } from './plain-header';
+
+/** One tar entry as node-tar's ReadEntry describes it (the fields the unpacker uses). */
+export interface TarEntryHeader {
+  /** ReadEntry.path: the header's path after pax and GNU long-name headers. */
+  readonly path: string;
+  /** ReadEntry.type: 'File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link', …, or 'Unsupported'. */
+  readonly type: string;
+  /** The raw type flag (ReadEntry.header.typeKey). */
+  readonly typeKey: string;
+  /** ReadEntry.size: bytes of data. */
+  readonly size: number;
+  /** ReadEntry.mode: permission bits (& 0o7777), when the header has any. */
+  readonly mode: number | undefined;
+  /** ReadEntry.linkpath, when set. */
+  readonly linkpath: string | undefined;
+  /** ReadEntry.meta: a pax or GNU long-name header, not a file system entry. */
+  readonly meta: boolean;
+}
+
+export interface TarReaderHandlers {
+  /** A file system entry. Its data follows through `data`, then `end` (also for no data). */
+  entry(header: TarEntryHeader): void;
+  /** Data of the current entry, in order, never past its size. A view of the input: copy what you keep. */
+  data(chunk: Buffer): void;
+  /** The current entry's data is complete. */
+  end(): void;
+  /** An entry node-tar ignores: an unknown type, or a meta header bigger than maxMetaEntryBytes. */
+  ignored(header: TarEntryHeader): void;
+  /** The end-of-archive marker (two zero blocks): later bytes are not parsed. */
+  eof(): void;
+}
+
+export interface TarReaderOptions {
+  readonly handlers: TarReaderHandlers;
+  /** Largest pax / GNU long-name header read; a bigger one is `ignored`. */
+  readonly maxMetaEntryBytes: number;
+}
+
+/** What node-tar's strict Parser reports as an error; `code` is node-tar's (TAR_ENTRY_INVALID, TAR_BAD_ARCHIVE). */
+export class TarFormatError extends Error {
+  readonly code: string;
+  readonly tarCode: string;
+
+  /** `message` as node-tar words it: `CODE: message`, or a thrown error's own message as is. */
+  constructor(code: string, message: string | Error) {
+    super(message instanceof Error ? message.message : `${code}: ${message}`, message instanceof Error ? { cause: message } : undefined);
+    this.name = 'TarFormatError';
+    this.code = code;
+    this.tarCode = code;
+  }
+}
+
+const BLOCK = 512;
+type State = 'begin' | 'header' | 'body' | 'ignore' | 'meta';
+type PaxFields = InstanceType<typeof Pax>;
+const LINK_TYPES: ReadonlySet<string> = new Set(['Link', 'SymbolicLink']);
+const PAX_TYPES: ReadonlySet<string> = new Set(['ExtendedHeader', 'GlobalExtendedHeader']);
+const TYPE_NAME: Readonly<Record<string, string>> = { '0': 'File', '1': 'Link', '2': 'SymbolicLink', '5': 'Directory' };
+
+/**
+ * A tar reader that gives exactly what node-tar's strict `Parser` gives (the same entries with
+ * the same fields, the same data, the same errors at the same place: proven by
+ * test/unit/agent/release/tar/tar-reader-differential.test.ts), for much less work per entry:
+ * it is fed inflated bytes and calls its handlers synchronously, with no stream, buffer or
+ * event emitter per entry, and decodes a plain ustar header itself (plain-header.ts). Any
+ * other header is decoded by node-tar's own Header and ReadEntry, and pax and GNU long-name
+ * headers by node-tar's Pax, so their meaning is node-tar's by construction. The framing
+ * follows node-tar's Parser step by step (which bytes are consumed when, what a truncated
+ * archive reports). The first error is thrown, and the reader then refuses every call.
+ */
+export class TarReader {
+  readonly #handlers: TarReaderHandlers;
+  readonly #maxMetaEntryBytes: number;
+  #state: State = 'begin';
+  /** Input not yet consumed (less than a block, or held while an entry is being read). */
+  #buffer: Buffer | undefined;
+  #ex: PaxFields | undefined;
+  #gex: PaxFields | undefined;
+  /** The entry whose data is being consumed (body, ignore or meta). */
+  #current: { readonly meta: boolean; readonly type: string; remain: number; blockRemain: number } | undefined;
+  #metaText = '';
+  /** undefined until a header was read; then whether one entry was complete (node-tar's SAW_VALID_ENTRY). */
+  #sawValidEntry: boolean | undefined;
+  #sawNullBlock = false;
+  #sawEof = false;
+  /** Bytes written after the end-of-archive marker: not parsed, only counted (node-tar buffers them). */
+  #bytesAfterEof = 0;
+  #failed: TarFormatError | undefined;
+  #ended = false;
+
+  constructor(options: TarReaderOptions) {
+    this.#handlers = options.handlers;
+    this.#maxMetaEntryBytes = options.maxMetaEntryBytes;
+  }
+
+  /** True once the end-of-archive marker was read. */
+  get sawEof(): boolean {
+    return this.#sawEof;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#ended) throw new Error('TarReader.write after end');
+    if (chunk.length === 0) return;
+    if (this.#sawEof) {
+      this.#bytesAfterEof += chunk.length;
+      return;
+    }
+    let input = chunk;
+    if (this.#buffer !== undefined) {
+      input = Buffer.concat([this.#buffer, chunk]);
+      this.#buffer = undefined;
+    }
+    this.#guard(() => this.#consume(input));
+  }
+
+  /** No more input: reports a truncated entry or an archive with nothing valid in it. */
+  end(): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#guard(() => {
+      const current = this.#current;
+      if (current !== undefined && current.blockRemain > 0) {
+        // node-tar counts what it holds unparsed: after the end marker, every byte written since.
+        const have = this.#sawEof ? this.#bytesAfterEof : (this.#buffer?.length ?? 0);
+        throw new TarFormatError('TAR_BAD_ARCHIVE', `Truncated input (needed ${current.blockRemain} more bytes, only ${have} available)`);
+      }
+      if (this.#state === 'begin' || this.#sawValidEntry === false) {
+        throw new TarFormatError('TAR_BAD_ARCHIVE', 'Unrecognized archive format');
+      }
+    });
+  }
+
+  #guard(work: () => void): void {
+    try {
+      work();
+    } catch (error: unknown) {
+      if (error instanceof TarFormatError) this.#failed = error;
+      throw error;
+    }
+  }
+
+  /** node-tar's CONSUMECHUNKSUB: whole blocks while at least one is there, the rest kept. */
+  #consume(chunk: Buffer): void {
+    let position = 0;
+    const length = chunk.length;
+    while (position + BLOCK <= length && !this.#sawEof) {
+      if (this.#state === 'begin' || this.#state === 'header') {
+        this.#header(chunk, position);
+        position += BLOCK;
+      } else {
+        position += this.#body(chunk, position);
+      }
+    }
+    if (position < length) {
+      if (this.#sawEof) this.#bytesAfterEof += length - position;
+      else this.#buffer = Buffer.from(chunk.subarray(position));
+    }
+  }
+
+  #header(chunk: Buffer, position: number): void {
+    if (this.#sawValidEntry === undefined) this.#sawValidEntry = false;
+    const plain = this.#ex === undefined && this.#gex === undefined ? decodePlainHeader(chunk, position) : undefined;
+    if (plain !== undefined) {
+      this.#sawNullBlock = false;
+      if (!plain.cksumValid) throw new TarFormatError('TAR_ENTRY_INVALID', 'checksum failure');
+      const type = TYPE_NAME[plain.typeKey] as string;
+      this.#checkLinkpath(type, plain.linkpath);
+      this.#fileEntry({ path: plain.path, type, typeKey: plain.typeKey, size: plain.size, mode: plain.mode, linkpath: plain.linkpath, meta: false }, plain.size, false);
+      return;
+    }
+    let header: InstanceType<typeof Header>;
+    try {
+      header = new Header(chunk, position, this.#ex, this.#gex);
+    } catch (error: unknown) {
+      // node-tar reports a header it cannot decode (a bad base-256 number) with its own message.
+      throw new TarFormatError('TAR_ENTRY_INVALID', error instanceof Error ? error : String(error));
+    }
+    if (header.nullBlock) {
+      if (this.#sawNullBlock) {
+        this.#sawEof = true;
+        if (this.#state === 'begin') this.#state = 'header';
+        this.#handlers.eof();
+      } else {
+        this.#sawNullBlock = true;
+      }
+      return;
+    }
+    this.#sawNullBlock = false;
+    if (!header.cksumValid) throw new TarFormatError('TAR_ENTRY_INVALID', 'checksum failure');
+    if (!header.path) throw new TarFormatError('TAR_ENTRY_INVALID', 'path is required');
+    this.#checkLinkpath(header.type, header.linkpath);
+    const entry = new ReadEntry(header, this.#ex, this.#gex);
+    const fields: TarEntryHeader = {
+      path: entry.path,
+      type: entry.type,
+      typeKey: header.typeKey,
+      size: entry.size,
+      mode: entry.mode,
+      linkpath: entry.linkpath,
+      meta: entry.meta,
+    };
+    const remain = entry.remain;
+    if (!entry.meta) {
+      this.#fileEntry(fields, remain, entry.ignore);
+      return;
+    }
+    this.#open(fields, remain);
+    // As node-tar: a meta header whose size (after pending pax fields) is 0 changes no state,
+    // so the blocks after it are read as headers.
+    if (entry.size > this.#maxMetaEntryBytes) {
+      this.#handlers.ignored(fields);
+      this.#state = 'ignore';
+    } else if (entry.size > 0) {
+      this.#metaText = '';
+      this.#state = 'meta';
+    }
+  }
+
+  /** node-tar's 'linkpath required' / 'linkpath forbidden'. */
+  #checkLinkpath(type: string, linkpath: string | undefined): void {
+    if (LINK_TYPES.has(type) && !linkpath) throw new TarFormatError('TAR_ENTRY_INVALID', 'linkpath required');
+    if (!LINK_TYPES.has(type) && !PAX_TYPES.has(type) && linkpath) throw new TarFormatError('TAR_ENTRY_INVALID', 'linkpath forbidden');
+  }
+
+  /** A file system entry: emitted (or ignored), its data consumed next. */
+  #fileEntry(fields: TarEntryHeader, remain: number, ignore: boolean): void {
+    this.#open(fields, remain);
+    this.#ex = undefined;
+    if (ignore) {
+      this.#handlers.ignored(fields);
+      this.#state = remain > 0 ? 'ignore' : 'header';
+      return;
+    }
+    this.#handlers.entry(fields);
+    if (remain > 0) {
+      this.#state = 'body';
+    } else {
+      this.#state = 'header';
+      this.#handlers.end();
+    }
+  }
+
+  /** node-tar's WRITEENTRY: the entry of the last header, whose blocks come next. */
+  #open(fields: TarEntryHeader, remain: number): void {
+    if (remain === 0) this.#sawValidEntry = true;
+    this.#current = { meta: fields.meta, type: fields.type, remain, blockRemain: BLOCK * Math.ceil(remain / BLOCK) };
+  }
+
+  /** node-tar's CONSUMEBODY: up to the entry's blocks; returns the bytes consumed. */
+  #body(chunk: Buffer, position: number): number {
+    const current = this.#current;
+    if (current === undefined) throw new Error('TarReader: data without an entry');
+    const take = Math.min(current.blockRemain, chunk.length - position);
+    const data = Math.min(current.remain, take);
+    current.remain -= data;
+    current.blockRemain -= take;
+    if (data > 0) {
+      const view = chunk.subarray(position, position + data);
+      if (this.#state === 'body') this.#handlers.data(view);
+      else if (this.#state === 'meta') this.#metaText += view.toString();
+    }
+    if (current.blockRemain === 0) {
+      const state = this.#state;
+      this.#state = 'header';
+      this.#current = undefined;
+      this.#sawValidEntry = true;
+      if (state === 'body') this.#handlers.end();
+      else if (state === 'meta') this.#applyMeta(current.type);
+    }
+    return take;
+  }
+
+  /** node-tar's EMITMETA: a pax or GNU long-name header applies to what follows. */
+  #applyMeta(type: string): void {
+    const text = this.#metaText;
+    this.#metaText = '';
+    switch (type) {
+      case 'ExtendedHeader':
+      case 'OldExtendedHeader':
+        this.#ex = Pax.parse(text, this.#ex, false);
+        return;
+      case 'GlobalExtendedHeader':
+        this.#gex = Pax.parse(text, this.#gex, true);
+        return;
+      case 'NextFileHasLongPath':
+      case 'OldGnuLongPath':
+        this.#ex ??= Object.create(null) as PaxFields;
+        this.#ex.path = text.replace(/\0.*/, '');
+        return;
+      case 'NextFileHasLongLinkpath':
+        this.#ex ??= Object.create(null) as PaxFields;
+        this.#ex.linkpath = text.replace(/\0.*/, '');
+        return;
+      default:
+        throw new Error(`TarReader: unknown meta entry type ${type}`);
+    }
+  }
+}
