@@ -2,22 +2,20 @@
  * `node dist/test/bench/artifact/profile-checks.js [MB]`: the main thread's cost of checking and
  * queuing each tar entry, without reading, hashing, inflating or parsing. The bench's tree
  * (release-tree.ts, default 100 MB) is packed once as `deployctl push` packs it (packDirectory)
- * and parsed once with node-tar; its entries (header + data) are kept in memory and replayed,
- * PROFILE_ROUNDS times (default 5), through:
+ * and read once with the agent's TarReader; its entries (header + data) are kept in memory and
+ * replayed, PROFILE_ROUNDS times (default 5), through:
  *
- *   replay      a node-tar ReadEntry per entry, its data written and ended, nothing else
- *               (the floor the extractor row stands on)
  *   checks      the per-entry checks alone, in the extractor's order: checkEntryPath, pathKeys,
  *               ReleaseTree.checkPlacement, safeJoin, ReleaseTree.add
  *   queue       a real EntryWriteQueue (one writer thread, into a temp dir) given the vetted
  *               operations: dir / fileStart + fileData + fileEnd
- *   extract     EntryExtractor.extract on each replayed ReadEntry with a real EntryWriteQueue
- *               (one writer thread, into a temp dir): checks + queue + the entry's events
+ *   extract     EntryExtractor.extract, data, end (as TarReader's handlers call them) with a real
+ *               EntryWriteQueue (one writer thread, into a temp dir): checks + queue
  *
- * Each row times only the main thread's synchronous work: like the parser, the replay waits for
- * the writer to drain whenever it is saturated (default in-flight cap, so arenas are reused as in
- * a real unpack), and those waits and the final flush are not counted. Medians (and minimums)
- * over the rounds. Prints a table, then one JSON object as its last line. Not part of
+ * Each row times only the main thread's synchronous work: like unpackRelease, the replay waits
+ * for the writer to drain whenever it is saturated (default in-flight cap, so arenas are reused
+ * as in a real unpack), and those waits and the final flush are not counted. Medians (and
+ * minimums) over the rounds. Prints a table, then one JSON object as its last line. Not part of
  * `npm run bench:artifact`; for measuring the per-entry code of agent/release.
  */
 import { mkdtempSync } from 'node:fs';
@@ -27,13 +25,13 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Parser, ReadEntry, type Header, type Pax } from 'tar';
 import { checkEntryPath } from '../../../agent/release/entry-path';
 import { safeJoin } from '../../../agent/release/entry-destination';
 import { EntryExtractor } from '../../../agent/release/entry-extractor';
 import { EntryWriteQueue } from '../../../agent/release/entry-write-queue';
+import { TarReader, type TarEntryHeader } from '../../../agent/release/tar/tar-reader';
 import { ReleaseTree, pathKeys } from '../../../agent/release/release-tree';
-import { resolveUnpackLimits } from '../../../agent/release/unpack-limits';
+import { MAX_META_ENTRY_BYTES, resolveUnpackLimits } from '../../../agent/release/unpack-limits';
 import { UnpackError } from '../../../agent/release/unpack-error';
 import { packDirectory } from '../../../cli/pack/pack';
 import { median } from '../reload/stats-math';
@@ -43,50 +41,55 @@ import { removeDir } from './steps';
 
 /** One parsed tar entry, ready to replay. */
 interface Recorded {
-  readonly header: Header;
-  readonly extended: Pax | undefined;
-  readonly globalExtended: Pax | undefined;
+  readonly header: TarEntryHeader;
   readonly path: string;
   readonly type: string;
   readonly data: Buffer | undefined;
 }
 
-const ROW_NAMES = ['replay', 'checks', 'queue', 'extract'] as const;
+const ROW_NAMES = ['checks', 'queue', 'extract'] as const;
 type RowName = (typeof ROW_NAMES)[number];
 const DRAIN_TIMEOUT_MS = 120_000;
 
 async function recordEntries(dir: string): Promise<Recorded[]> {
   const entries: Recorded[] = [];
-  const parser = new Parser({ strict: true });
-  parser.on('entry', (entry: ReadEntry) => {
-    const chunks: Buffer[] = [];
-    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-    entry.on('end', () => {
-      entries.push({
-        header: entry.header,
-        extended: entry.extended,
-        globalExtended: entry.globalExtended,
-        path: entry.path,
-        type: entry.type,
-        data: chunks.length === 0 ? undefined : Buffer.concat(chunks),
-      });
-    });
+  let current: { header: TarEntryHeader; chunks: Buffer[] } | undefined;
+  const reader = new TarReader({
+    maxMetaEntryBytes: MAX_META_ENTRY_BYTES,
+    handlers: {
+      entry: (header) => {
+        current = { header, chunks: [] };
+      },
+      // A view of the input: copied.
+      data: (chunk) => current?.chunks.push(Buffer.from(chunk)),
+      end: () => {
+        if (current === undefined) return;
+        const { header, chunks } = current;
+        entries.push({ header, path: header.path, type: header.type, data: chunks.length === 0 ? undefined : Buffer.concat(chunks) });
+        current = undefined;
+      },
+      ignored: (header) => {
+        throw new Error(`the bench tree has an entry the reader ignores: ${header.path}`);
+      },
+      eof: () => undefined,
+    },
   });
-  await pipeline(await packDirectory(dir), createGunzip({ chunkSize: 256 * 1024 }), parser as unknown as Writable);
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        reader.write(chunk);
+        callback();
+      } catch (error: unknown) {
+        callback(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    final(callback) {
+      reader.end();
+      callback();
+    },
+  });
+  await pipeline(await packDirectory(dir), createGunzip({ chunkSize: 256 * 1024 }), sink);
   return entries;
-}
-
-function replayEntry(recorded: Recorded, use: (entry: ReadEntry) => void): void {
-  const entry = new ReadEntry(recorded.header, recorded.extended, recorded.globalExtended);
-  use(entry);
-  if (recorded.data !== undefined) entry.write(recorded.data);
-  entry.end();
-}
-
-function timeReplay(entries: readonly Recorded[]): number {
-  const started = performance.now();
-  for (const recorded of entries) replayEntry(recorded, (entry) => entry.resume());
-  return performance.now() - started;
 }
 
 function timeChecks(entries: readonly Recorded[], root: string): number {
@@ -152,12 +155,14 @@ async function timeQueue(entries: readonly Recorded[], root: string): Promise<nu
 async function timeExtract(entries: readonly Recorded[], root: string): Promise<number> {
   const failures: UnpackError[] = [];
   const writer = newQueue(root, failures);
-  const extractor = new EntryExtractor({ root, limits: resolveUnpackLimits(), writer, fail: (error) => failures.push(error) });
+  const extractor = new EntryExtractor({ root, limits: resolveUnpackLimits(), writer });
   try {
     let ms = 0;
-    for (const recorded of entries) {
+    for (const { header, data } of entries) {
       const started = performance.now();
-      replayEntry(recorded, (entry) => extractor.extract(entry));
+      extractor.extract(header);
+      if (data !== undefined) extractor.data(data);
+      extractor.end();
       ms += performance.now() - started;
       await drained(writer);
     }
@@ -181,7 +186,6 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round += 1) {
       const root = mkdtempSync(path.join(work, `out-${round}-`));
       const queueRoot = mkdtempSync(path.join(work, `queue-${round}-`));
-      samples.get('replay')?.push(timeReplay(entries));
       samples.get('checks')?.push(timeChecks(entries, root));
       samples.get('queue')?.push(await timeQueue(entries, queueRoot));
       samples.get('extract')?.push(await timeExtract(entries, root));
