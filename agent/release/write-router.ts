@@ -27,6 +27,12 @@ export class WriteRouter {
   /** Hardlinks made so far and their thread (not their dir's): a link to a link goes there too. */
   readonly #links = new Map<string, number>();
   #nextSubtree = 0;
+  /**
+   * The last parent placeOf looked up and its place: a tar lists a directory's entries together,
+   * so the next entry's parent is usually this one (found without slicing or hashing its path).
+   */
+  #lastParent = '';
+  #lastPlace: DirPlace | undefined;
 
   /** `root`: the existing dir everything is created in. */
   constructor(root: string) {
@@ -35,8 +41,16 @@ export class WriteRouter {
 
   /** Where entries of `absolute`'s parent go; the parent was routed before (or is the root). */
   placeOf(absolute: string): DirPlace {
-    const place = this.#dirs.get(parentOf(absolute));
+    const last = absolute.lastIndexOf(path.sep);
+    // parentOf(absolute) is #lastParent: the same plain form (see parentOf), the same prefix.
+    if (this.#lastPlace !== undefined && last === this.#lastParent.length && isPlainParent(absolute, last) && absolute.startsWith(this.#lastParent)) {
+      return this.#lastPlace;
+    }
+    const parent = parentOf(absolute);
+    const place = this.#dirs.get(parent);
     if (place === undefined) throw new Error(`entry write queue: ${absolute} is queued before its parent directory`);
+    this.#lastParent = parent;
+    this.#lastPlace = place;
     return place;
   }
 
@@ -47,6 +61,7 @@ export class WriteRouter {
 
   /** The directory `absolute` is created by operation `op` on `shard`. */
   addDir(absolute: string, parent: DirPlace, shard: number, op: number): void {
+    if (absolute === this.#lastParent) this.#lastPlace = undefined;
     this.#dirs.set(absolute, { shard, op, depth: parent.depth + 1 });
   }
 
@@ -72,6 +87,11 @@ export class WriteRouter {
  */
 export function parentOf(absolute: string): string {
   const last = absolute.lastIndexOf(path.sep);
-  if (last > 1 && last < absolute.length - 1 && path.sep === '/') return absolute.slice(0, last);
+  if (isPlainParent(absolute, last)) return absolute.slice(0, last);
   return path.dirname(absolute);
+}
+
+/** `last` (the last separator in `absolute`) splits it into a dirname and a base name as it stands. */
+function isPlainParent(absolute: string, last: number): boolean {
+  return last > 1 && last < absolute.length - 1 && path.sep === '/';
 }
