@@ -16,6 +16,9 @@
  * profile: where the time went, per thread (unpack-profile.ts).
  * Closing the channel exits.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../../../agent/store/open-store';
 import { defaultUnpackLimits, unpackRelease } from '../../../agent/release/unpack-release';
@@ -32,6 +35,7 @@ async function fetch(args: unknown): Promise<unknown> {
   const { endpoint, storeUrl, version, releasesDir } = stringArgs(args, 'fetch', ['endpoint', 'storeUrl', 'version', 'releasesDir']);
   const store = openStore(storeUrl, releasesDir, s3Options(endpoint));
   await store.readDesired();
+  const cpuProfile = await startCpuProfile();
   profiler.begin();
   const started = performance.now();
   const manifest = await store.readManifest(version);
@@ -46,8 +50,33 @@ async function fetch(args: unknown): Promise<unknown> {
   });
   const ms = performance.now() - started;
   const profile = profiler.end();
+  await cpuProfile?.stop(`fetch-unpack-${version}`);
   if (unpacked.reused) throw new Error(`${version} was already unpacked in ${releasesDir}: not a fresh dir`);
   return { ms, files: unpacked.files, bytes: unpacked.bytes, artifactBytes: manifest.size, peakRssMb: rss.peakMb(), profile };
+}
+
+/**
+ * BENCH_CPU_PROFILE=DIR: a V8 CPU profile of this thread over the timed part only (from the
+ * manifest read to the unpack's end), written to DIR/fetch-unpack-<version>.cpuprofile, for
+ * explaining where the main thread's time goes. Not used by `npm run bench:artifact` itself.
+ */
+async function startCpuProfile(): Promise<{ stop: (name: string) => Promise<void> } | undefined> {
+  const dir = process.env['BENCH_CPU_PROFILE'];
+  if (dir === undefined || dir === '') return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    stop: async (name) => {
+      const result = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(result.profile));
+      session.disconnect();
+    },
+  };
 }
 
 serveIpc({ fetch }, () => process.exit(0));
