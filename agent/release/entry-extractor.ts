@@ -110,7 +110,7 @@ export class EntryExtractor {
     if (keys.parentKey !== '' && !this.#tree.isDirKey(keys.parentKey)) this.#ensureDirs(segments.slice(0, -1), entryPath);
     switch (kind) {
       case 'dir':
-        if (!this.#tree.isDirKey(keys.key)) this.#makeDir(segments, entryPath, keys);
+        if (!this.#tree.isDirKey(keys.key)) this.#makeDir(segments, entryPath, keys, absolute);
         return;
       case 'file': {
         this.#count(entryPath);
@@ -218,8 +218,12 @@ export class EntryExtractor {
     this.#entries += 1;
   }
 
-  #makeDir(segments: readonly string[], entryPath: string, keys: PathKeys = pathKeys(segments)): void {
-    const absolute = safeJoin(this.#options.root, segments, entryPath);
+  #makeDir(
+    segments: readonly string[],
+    entryPath: string,
+    keys: PathKeys = pathKeys(segments),
+    absolute: string = safeJoin(this.#options.root, segments, entryPath),
+  ): void {
     this.#count(entryPath);
     this.#options.writer.dir(absolute, DIR_MODE);
     this.#tree.add(segments, 'dir', undefined, keys);
