@@ -53,6 +53,13 @@ export class TarFormatError extends Error {
 }
 
 const BLOCK = 512;
+/** The entry whose blocks are being read: data bytes and data + padding bytes left. */
+interface OpenEntry {
+  readonly meta: boolean;
+  readonly type: string;
+  remain: number;
+  blockRemain: number;
+}
 type State = 'begin' | 'header' | 'body' | 'ignore' | 'meta';
 type PaxFields = InstanceType<typeof Pax>;
 const LINK_TYPES: ReadonlySet<string> = new Set(['Link', 'SymbolicLink']);
@@ -79,7 +86,7 @@ export class TarReader {
   #ex: PaxFields | undefined;
   #gex: PaxFields | undefined;
   /** The entry whose data is being consumed (body, ignore or meta). */
-  #current: { readonly meta: boolean; readonly type: string; remain: number; blockRemain: number } | undefined;
+  #current: OpenEntry | undefined;
   #metaText = '';
   /** undefined until a header was read; then whether one entry was complete (node-tar's SAW_VALID_ENTRY). */
   #sawValidEntry: boolean | undefined;
@@ -108,12 +115,9 @@ export class TarReader {
       this.#bytesAfterEof += chunk.length;
       return;
     }
-    let input = chunk;
-    if (this.#buffer !== undefined) {
-      input = Buffer.concat([this.#buffer, chunk]);
-      this.#buffer = undefined;
-    }
-    this.#guard(() => this.#consume(input));
+    const held = this.#buffer;
+    this.#buffer = undefined;
+    this.#guard(() => (held === undefined ? this.#consume(chunk, 0) : this.#bridge(held, chunk)));
   }
 
   /** No more input: reports a truncated entry or an archive with nothing valid in it. */
@@ -143,22 +147,65 @@ export class TarReader {
     }
   }
 
-  /** node-tar's CONSUMECHUNKSUB: whole blocks while at least one is there, the rest kept. */
-  #consume(chunk: Buffer): void {
-    let position = 0;
+  /** node-tar's CONSUMECHUNKSUB from `position`: whole blocks while at least one is there, the rest kept. */
+  #consume(chunk: Buffer, start: number): void {
+    let position = start;
     const length = chunk.length;
     while (position + BLOCK <= length && !this.#sawEof) {
       if (this.#state === 'begin' || this.#state === 'header') {
         this.#header(chunk, position);
         position += BLOCK;
       } else {
-        position += this.#body(chunk, position);
+        const take = Math.min(this.#entry().blockRemain, length - position);
+        this.#body(chunk.subarray(position, position + take), undefined);
+        position += take;
       }
     }
     if (position < length) {
       if (this.#sawEof) this.#bytesAfterEof += length - position;
       else this.#buffer = Buffer.from(chunk.subarray(position));
     }
+  }
+
+  /**
+   * node-tar's CONSUMECHUNKSUB over `held` (less than a block kept from the last write) followed
+   * by `chunk`, without joining the two (node-tar joins them: a copy of every chunk once the
+   * input is out of step with the blocks, as inflated chunks are). What starts inside `held` is
+   * read from both (a header through a 512-byte copy; data as two views, the same bytes), then
+   * the rest of `chunk` as usual: the same steps, the same bytes kept.
+   */
+  #bridge(held: Buffer, chunk: Buffer): void {
+    const total = held.length + chunk.length;
+    if (total < BLOCK) {
+      this.#buffer = Buffer.concat([held, chunk]);
+      return;
+    }
+    let position = 0;
+    while (position < held.length && position + BLOCK <= total && !this.#sawEof) {
+      if (this.#state === 'begin' || this.#state === 'header') {
+        this.#header(Buffer.concat([held.subarray(position), chunk.subarray(0, position + BLOCK - held.length)]), 0);
+        position += BLOCK;
+      } else {
+        const take = Math.min(this.#entry().blockRemain, total - position);
+        const inHeld = Math.min(take, held.length - position);
+        this.#body(held.subarray(position, position + inHeld), take > inHeld ? chunk.subarray(0, take - inHeld) : undefined);
+        position += take;
+      }
+    }
+    if (this.#sawEof) {
+      this.#bytesAfterEof += total - position;
+    } else if (position < held.length) {
+      // Less than a block in all (so `chunk` is short): kept, as node-tar keeps it.
+      this.#buffer = Buffer.concat([held.subarray(position), chunk]);
+    } else {
+      this.#consume(chunk, position - held.length);
+    }
+  }
+
+  #entry(): OpenEntry {
+    const current = this.#current;
+    if (current === undefined) throw new Error('TarReader: data without an entry');
+    return current;
   }
 
   #header(chunk: Buffer, position: number): void {
@@ -250,18 +297,25 @@ export class TarReader {
     this.#current = { meta: fields.meta, type: fields.type, remain, blockRemain: BLOCK * Math.ceil(remain / BLOCK) };
   }
 
-  /** node-tar's CONSUMEBODY: up to the entry's blocks; returns the bytes consumed. */
-  #body(chunk: Buffer, position: number): number {
-    const current = this.#current;
-    if (current === undefined) throw new Error('TarReader: data without an entry');
-    const take = Math.min(current.blockRemain, chunk.length - position);
+  /**
+   * node-tar's CONSUMEBODY of one take (at most the entry's blocks left): `first`, then `second`
+   * when the take spans a kept tail and the next chunk (data handed on as two views then; meta
+   * text decoded from the joined bytes, as node-tar decodes one take).
+   */
+  #body(first: Buffer, second: Buffer | undefined): void {
+    const current = this.#entry();
+    const take = first.length + (second?.length ?? 0);
     const data = Math.min(current.remain, take);
     current.remain -= data;
     current.blockRemain -= take;
     if (data > 0) {
-      const view = chunk.subarray(position, position + data);
-      if (this.#state === 'body') this.#handlers.data(view);
-      else if (this.#state === 'meta') this.#metaText += view.toString();
+      if (this.#state === 'body') {
+        this.#handlers.data(first.subarray(0, data));
+        if (second !== undefined && data > first.length) this.#handlers.data(second.subarray(0, data - first.length));
+      } else if (this.#state === 'meta') {
+        const joined = second === undefined ? first : Buffer.concat([first, second]);
+        this.#metaText += joined.subarray(0, data).toString();
+      }
     }
     if (current.blockRemain === 0) {
       const state = this.#state;
@@ -271,7 +325,6 @@ export class TarReader {
       if (state === 'body') this.#handlers.end();
       else if (state === 'meta') this.#applyMeta(current.type);
     }
-    return take;
   }
 
   /** node-tar's EMITMETA: a pax or GNU long-name header applies to what follows. */
