@@ -63,12 +63,7 @@ export class TarSink extends Writable {
     if (this.#options.reader.sawEof) {
       this.#trailing += chunk.length;
       if (chunk.some((byte) => byte !== 0) || this.#trailing > this.#options.maxTrailingBytes) {
-        callback(
-          new UnpackError(
-            'ARTIFACT_CORRUPT',
-            `the artifact carries data after the tar end-of-archive marker (only up to ${this.#options.maxTrailingBytes} zero bytes of padding are allowed)`,
-          ),
-        );
+        callback(this.#afterEndMarker());
         return;
       }
       callback();
@@ -79,17 +74,34 @@ export class TarSink extends Writable {
     // only once this returns. Deferred, the two overlap (like the two processes of `tar xzf`);
     // the writable buffer (highWaterMark) bounds how far gunzip runs ahead.
     const feed = (): void => {
+      const reader = this.#options.reader;
       try {
-        this.#options.reader.write(chunk);
+        reader.write(chunk);
       } catch (error: unknown) {
         callback(this.#options.failure(error));
         return;
+      }
+      // The rest of the chunk that held the end-of-archive marker: the same rule as later chunks.
+      if (reader.sawEof) {
+        const { bytes, nonZero } = reader.afterEof;
+        this.#trailing = bytes;
+        if (nonZero || bytes > this.#options.maxTrailingBytes) {
+          callback(this.#afterEndMarker());
+          return;
+        }
       }
       callback();
     };
     const waiting = this.#options.ready?.();
     if (waiting === undefined) process.nextTick(feed);
     else waiting.then(feed, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  #afterEndMarker(): UnpackError {
+    return new UnpackError(
+      'ARTIFACT_CORRUPT',
+      `the artifact carries data after the tar end-of-archive marker (only up to ${this.#options.maxTrailingBytes} zero bytes of padding are allowed)`,
+    );
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -94,6 +94,7 @@ export class TarReader {
   #sawEof = false;
   /** Bytes written after the end-of-archive marker: not parsed, only counted (node-tar buffers them). */
   #bytesAfterEof = 0;
+  #nonZeroAfterEof = false;
   #failed: TarFormatError | undefined;
   #ended = false;
 
@@ -107,12 +108,17 @@ export class TarReader {
     return this.#sawEof;
   }
 
+  /** Bytes written after the end-of-archive marker (not parsed), and whether any was not zero. */
+  get afterEof(): { readonly bytes: number; readonly nonZero: boolean } {
+    return { bytes: this.#bytesAfterEof, nonZero: this.#nonZeroAfterEof };
+  }
+
   write(chunk: Buffer): void {
     if (this.#failed !== undefined) throw this.#failed;
     if (this.#ended) throw new Error('TarReader.write after end');
     if (chunk.length === 0) return;
     if (this.#sawEof) {
-      this.#bytesAfterEof += chunk.length;
+      this.#afterEofBytes(chunk);
       return;
     }
     const held = this.#buffer;
@@ -162,7 +168,7 @@ export class TarReader {
       }
     }
     if (position < length) {
-      if (this.#sawEof) this.#bytesAfterEof += length - position;
+      if (this.#sawEof) this.#afterEofBytes(chunk.subarray(position));
       else this.#buffer = Buffer.from(chunk.subarray(position));
     }
   }
@@ -193,13 +199,20 @@ export class TarReader {
       }
     }
     if (this.#sawEof) {
-      this.#bytesAfterEof += total - position;
+      this.#afterEofBytes(held.subarray(Math.min(position, held.length)));
+      this.#afterEofBytes(chunk.subarray(Math.max(0, position - held.length)));
     } else if (position < held.length) {
       // Less than a block in all (so `chunk` is short): kept, as node-tar keeps it.
       this.#buffer = Buffer.concat([held.subarray(position), chunk]);
     } else {
       this.#consume(chunk, position - held.length);
     }
+  }
+
+  /** Counts bytes after the end-of-archive marker (node-tar keeps them unparsed) and notes a non-zero one. */
+  #afterEofBytes(bytes: Buffer): void {
+    this.#bytesAfterEof += bytes.length;
+    if (!this.#nonZeroAfterEof && bytes.some((byte) => byte !== 0)) this.#nonZeroAfterEof = true;
   }
 
   #entry(): OpenEntry {

@@ -103,6 +103,20 @@ describe('unpackRelease: the artifact itself', () => {
     expect(error.message).toMatch(/holds no files/);
   });
 
+  test('ARTIFACT_CORRUPT: refuses data right after the end-of-archive marker, in the same inflated chunk as the marker', async () => {
+    const tar = Buffer.concat([tarOf([{ path: 'a', body: 'a' }]), Buffer.from('smuggled past the end marker\n'), Buffer.alloc(512)]);
+
+    const error = await expectRefused(sandbox, unpackInto(sandbox, artifactOf(tar)), 'ARTIFACT_CORRUPT');
+    expect(error.message).toMatch(/after the tar end-of-archive marker/);
+  });
+
+  test("accepts zero padding after the end-of-archive marker up to tar's record size", async () => {
+    const tar = Buffer.concat([tarOf([{ path: 'a', body: 'a' }]), Buffer.alloc(10 * 1024)]);
+
+    const unpacked = await unpackInto(sandbox, artifactOf(tar));
+    expect(unpacked.files).toBe(1);
+  });
+
   test('ARTIFACT_CORRUPT: refuses a doubly gzip\'d artifact instead of inflating it twice', async () => {
     const artifact = rawArtifact(gzipSync(gzipSync(tarOf([{ path: 'a', body: 'a' }]))));
 
