@@ -112,35 +112,26 @@ function timeChecks(entries: readonly Recorded[], root: string): number {
   return performance.now() - started;
 }
 
-function newQueue(root: string, failures: UnpackError[]): EntryWriteQueue {
-  return new EntryWriteQueue({ root, threads: 1, onFailure: (error) => failures.push(error) });
-}
-
 /** Waits (untimed) for the writer to drain when it is saturated, as the parser's paused entry would. */
 async function drained(writer: EntryWriteQueue): Promise<void> {
   if (!writer.saturated) return;
   await withTimeout(new Promise<void>((resolve) => writer.onDrain(resolve)), DRAIN_TIMEOUT_MS, 'the entry writer to drain');
 }
 
-async function timeQueue(entries: readonly Recorded[], root: string): Promise<number> {
+/**
+ * Milliseconds spent in the step `stepOf` makes (untimed) over `items`, with a real one-thread
+ * EntryWriteQueue writing into `root` (waiting for it to drain, and its flush, are not timed);
+ * rejects with its first failure.
+ */
+async function timeQueued<T>(items: readonly T[], root: string, stepOf: (writer: EntryWriteQueue) => (item: T) => void): Promise<number> {
   const failures: UnpackError[] = [];
-  const writer = newQueue(root, failures);
-  // Paths as the extractor would hand them over (computed before the clock starts).
-  const ops = entries.flatMap((entry) => {
-    const relative = entry.path.replace(/\/+$/, '');
-    return relative === '' || relative === '.' ? [] : [{ absolute: `${root}/${relative}`, dir: entry.type === 'Directory', data: entry.data }];
-  });
+  const writer = new EntryWriteQueue({ root, threads: 1, onFailure: (error) => failures.push(error) });
+  const step = stepOf(writer);
   try {
     let ms = 0;
-    for (const op of ops) {
+    for (const item of items) {
       const started = performance.now();
-      if (op.dir) {
-        writer.dir(op.absolute, 0o755);
-      } else {
-        writer.fileStart(op.absolute, 0o644);
-        if (op.data !== undefined) writer.fileData(op.data);
-        writer.fileEnd();
-      }
+      step(item);
       ms += performance.now() - started;
       await drained(writer);
     }
@@ -152,26 +143,32 @@ async function timeQueue(entries: readonly Recorded[], root: string): Promise<nu
   }
 }
 
-async function timeExtract(entries: readonly Recorded[], root: string): Promise<number> {
-  const failures: UnpackError[] = [];
-  const writer = newQueue(root, failures);
-  const extractor = new EntryExtractor({ root, limits: resolveUnpackLimits(), writer });
-  try {
-    let ms = 0;
-    for (const { header, data } of entries) {
-      const started = performance.now();
+function timeQueue(entries: readonly Recorded[], root: string): Promise<number> {
+  // Paths as the extractor would hand them over (computed before the clock starts).
+  const ops = entries.flatMap((entry) => {
+    const relative = entry.path.replace(/\/+$/, '');
+    return relative === '' || relative === '.' ? [] : [{ absolute: `${root}/${relative}`, dir: entry.type === 'Directory', data: entry.data }];
+  });
+  return timeQueued(ops, root, (writer) => (op) => {
+    if (op.dir) {
+      writer.dir(op.absolute, 0o755);
+    } else {
+      writer.fileStart(op.absolute, 0o644);
+      if (op.data !== undefined) writer.fileData(op.data);
+      writer.fileEnd();
+    }
+  });
+}
+
+function timeExtract(entries: readonly Recorded[], root: string): Promise<number> {
+  return timeQueued(entries, root, (writer) => {
+    const extractor = new EntryExtractor({ root, limits: resolveUnpackLimits(), writer });
+    return ({ header, data }) => {
       extractor.extract(header);
       if (data !== undefined) extractor.data(data);
       extractor.end();
-      ms += performance.now() - started;
-      await drained(writer);
-    }
-    await writer.flush();
-    if (failures.length > 0) throw failures[0];
-    return ms;
-  } finally {
-    await writer.close();
-  }
+    };
+  });
 }
 
 async function main(): Promise<void> {
