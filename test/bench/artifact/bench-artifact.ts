@@ -175,11 +175,13 @@ async function main(): Promise<void> {
       ...(big === undefined ? [] : [{ name: 'fetch+unpack-1gib', medians: profileOf('fetch+unpack-1gib') }]),
     ];
     progress(`bench:artifact done in ${Math.round((performance.now() - started) / 1000)} s`);
-    const title = `bench:artifact: ${tree.files} files, ${mb} MB${big === undefined ? '' : `; big-file case: one ${big.mib} MiB file, artifact ${big.artifactMb} MB`}; push via ${pushVia}; medians of ${settings.runs} run(s)`;
+    const title = `bench:artifact: ${tree.files} files, ${mb} MB${big === undefined ? '' : `; big-file case: one ${big.mib} MiB file, artifact ${big.artifactMb} MB`}; push via ${pushVia}; Node ${process.version}; medians of ${settings.runs} run(s)`;
     const profileTitle = 'where fetch+unpack spends its time, per thread (medians; threads overlap, so stages add up to more than the wall time):';
     process.stdout.write(`${title}\n\n${resultsTable(rows)}\n\n${profileTitle}\n${profileTable(profiles)}\n\n${targetsTable(targets)}\n\n`);
     const json = {
       bench: 'artifact',
+      // The figures depend on it: Node 24's V8 sizes the heap differently from Node 20's (peak RSS).
+      node: process.version,
       mb,
       files: tree.files,
       bigFileMib: big?.mib ?? null,
