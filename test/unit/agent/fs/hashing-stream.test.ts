@@ -3,24 +3,29 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HashingStream } from '../../../../agent/fs/hashing-stream';
 
+/** Streams `chunks` through `hashing`; resolves with the chunks it handed on. */
+async function collect(chunks: readonly Buffer[], hashing: HashingStream): Promise<Buffer[]> {
+  const received: Buffer[] = [];
+  await pipeline(
+    Readable.from(chunks),
+    hashing,
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        received.push(chunk);
+        callback();
+      },
+    }),
+  );
+  return received;
+}
+
 describe('HashingStream', () => {
   it('passes bytes through unchanged while computing their sha256 and count', async () => {
     const chunks = [randomBytes(70_000), randomBytes(1), Buffer.alloc(0), randomBytes(33_333)];
     const all = Buffer.concat(chunks);
     const seen: number[] = [];
-    const received: Buffer[] = [];
     const hashing = new HashingStream({ onProgress: (bytes) => seen.push(bytes) });
-
-    await pipeline(
-      Readable.from(chunks),
-      hashing,
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received.push(chunk);
-          callback();
-        },
-      }),
-    );
+    const received = await collect(chunks, hashing);
 
     expect(Buffer.concat(received).equals(all)).toBe(true);
     expect(hashing.bytes).toBe(all.length);
@@ -47,17 +52,7 @@ describe('HashingStream', () => {
     const chunks = Array.from({ length: 40 }, (_unused, index) => Buffer.alloc(100 + index, index));
     const all = Buffer.concat(chunks);
     const hashing = new HashingStream({ outputChunkBytes: 1000 });
-    const received: Buffer[] = [];
-    await pipeline(
-      Readable.from(chunks),
-      hashing,
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received.push(chunk);
-          callback();
-        },
-      }),
-    );
+    const received = await collect(chunks, hashing);
 
     expect(Buffer.concat(received).equals(all)).toBe(true);
     expect(received.slice(0, -1).every((chunk) => chunk.length >= 1000)).toBe(true);
