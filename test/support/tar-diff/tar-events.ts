@@ -9,15 +9,8 @@ import type { TarEntryHeader, TarReaderHandlers } from '../../../agent/release/t
 export type { TarEntryHeader, TarReaderHandlers };
 
 export type TarEvent =
-  | {
-      readonly event: 'entry';
-      readonly path: string;
-      readonly type: string;
-      readonly typeKey: string;
-      readonly size: number;
-      readonly mode: number | undefined;
-      readonly linkpath: string | undefined;
-    }
+  /** Every field of the header but `meta` (a meta header is never an entry). */
+  | ({ readonly event: 'entry' } & Omit<TarEntryHeader, 'meta'>)
   /** The entry's data is complete: how many bytes it had, and their sha256. */
   | { readonly event: 'end'; readonly bytes: number; readonly sha256: string }
   | { readonly event: 'ignored'; readonly path: string; readonly type: string; readonly meta: boolean }
