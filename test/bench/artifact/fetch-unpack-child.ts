@@ -4,7 +4,7 @@
  * (size + sha256 checks, safe extraction into a temp dir, flush, rename) into
  * `releasesDir`.
  *
- *   fetch {endpoint, storeUrl, version, releasesDir} → {ms, files, bytes, artifactBytes, peakRssMb, profile}
+ *   fetch {endpoint, storeUrl, version, releasesDir, profile?} → {ms, files, bytes, artifactBytes, peakRssMb, profile}
  *
  * ms: from reading the manifest to unpackRelease resolving, inside this process.
  * The agent is a resident process that polls desired.json through the same store
@@ -13,7 +13,9 @@
  * the SDK, resolves credentials and connects), as the agent's start-up and polling
  * did before any deploy.
  * peakRssMb: this process's RSS, sampled every 20 ms since it started.
- * profile: where the time went, per thread (unpack-profile.ts).
+ * profile: with `profile: true`, where the time went, per thread (unpack-profile.ts wraps some
+ * of the agent's functions to time them: a cost of its own on the main thread, so the bench's
+ * timed runs go without it and one more run is profiled); otherwise null.
  * Closing the channel exits.
  */
 import { writeFileSync } from 'node:fs';
@@ -24,19 +26,20 @@ import { openStore } from '../../../agent/store/open-store';
 import { defaultUnpackLimits, unpackRelease } from '../../../agent/release/unpack-release';
 import { serveIpc } from '../reload/ipc-serve';
 import { OwnPeakRss } from './rss-sampler';
+import { asRecord } from '../reload/ipc-protocol';
 import { s3Options, stringArgs } from './s3-args';
 import { UnpackProfiler } from './unpack-profile';
 
 const rss = new OwnPeakRss();
-const profiler = new UnpackProfiler();
-profiler.install();
 
 async function fetch(args: unknown): Promise<unknown> {
   const { endpoint, storeUrl, version, releasesDir } = stringArgs(args, 'fetch', ['endpoint', 'storeUrl', 'version', 'releasesDir']);
+  const profiler = asRecord(args, 'fetch')['profile'] === true ? new UnpackProfiler() : undefined;
+  profiler?.install();
   const store = openStore(storeUrl, releasesDir, s3Options(endpoint));
   await store.readDesired();
   const cpuProfile = await startCpuProfile();
-  profiler.begin();
+  profiler?.begin();
   const started = performance.now();
   const manifest = await store.readManifest(version);
   if (!manifest) throw new Error(`no manifest for ${version} in ${storeUrl}`);
@@ -49,7 +52,7 @@ async function fetch(args: unknown): Promise<unknown> {
     limits: defaultUnpackLimits,
   });
   const ms = performance.now() - started;
-  const profile = profiler.end();
+  const profile = profiler?.end() ?? null;
   await cpuProfile?.stop(`fetch-unpack-${version}`);
   if (unpacked.reused) throw new Error(`${version} was already unpacked in ${releasesDir}: not a fresh dir`);
   return { ms, files: unpacked.files, bytes: unpacked.bytes, artifactBytes: manifest.size, peakRssMb: rss.peakMb(), profile };

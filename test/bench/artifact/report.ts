@@ -116,7 +116,7 @@ export function profileMedians(profiles: readonly UnpackProfile[]): ProfileMedia
   return Object.fromEntries(entries) as Record<(typeof PROFILE_STAGES)[number], number>;
 }
 
-/** Stage × case: where fetch+unpack spent its time, per thread (medians). */
+/** Stage × case: where fetch+unpack spent its time, per thread (medians of its profiled runs). */
 export function profileTable(cases: readonly { readonly name: string; readonly medians: ProfileMedians | null }[]): string {
   const shown = cases.filter((c) => c.medians !== null);
   const cells = PROFILE_STAGES.map((stage) => [stage.replace(/Ms$/, ''), STAGE_THREAD[stage], ...shown.map((c) => c.medians?.[stage] ?? null)]);

@@ -14,7 +14,7 @@ export interface Sample {
   readonly peakRssMb: number | null;
   /** One line for the progress log. */
   readonly note: string;
-  /** fetch+unpack only: where its time went. */
+  /** A profiled fetch+unpack only: where its time went. */
   readonly profile?: UnpackProfile;
 }
 
@@ -131,27 +131,30 @@ export async function measureTarUpload(ctx: BenchContext, version: string, runDi
 /**
  * fetch+unpack: a fresh node child doing what the agent's deployer does (openStore,
  * readManifest, openArtifact, unpackRelease) into a fresh releases dir. `ms` is
- * measured inside the child (an agent is already running when it deploys).
+ * measured inside the child (an agent is already running when it deploys). With `profile`,
+ * the child times the stages too (unpack-profile.ts: its wrappers cost the main thread time
+ * of their own, so a profiled run is not a timed one).
  */
-export async function measureFetchUnpack(ctx: BenchContext, version: string, runDir: string): Promise<Sample> {
-  const releasesDir = path.join(runDir, 'releases');
+export async function measureFetchUnpack(ctx: BenchContext, version: string, runDir: string, options: { readonly profile?: boolean } = {}): Promise<Sample> {
+  const profiled = options.profile === true;
+  const releasesDir = path.join(runDir, profiled ? 'profiled-releases' : 'releases');
   const forked = performance.now();
   const child = new IpcChild('fetch+unpack', FETCH_CHILD);
   try {
-    const args = { endpoint: ctx.endpoint, storeUrl: STORE_URL, version, releasesDir };
+    const args = { endpoint: ctx.endpoint, storeUrl: STORE_URL, version, releasesDir, profile: profiled };
     const reply = asRecord(await child.request('fetch', args, stepTimeoutMs(ctx.mb), `fetch and unpack ${version}`), 'fetch result');
     const wallMs = performance.now() - forked;
     const bytes = numberField(reply, 'bytes', 'fetch result');
     if (bytes !== ctx.treeBytes) throw new Error(`fetch+unpack wrote ${bytes} bytes of files, the tree has ${ctx.treeBytes}`);
     const ms = numberField(reply, 'ms', 'fetch result');
     const artifact = numberField(reply, 'artifactBytes', 'fetch result');
-    const profile = readProfile(reply['profile']);
-    const stages = PROFILE_STAGES.map((stage) => `${stage.replace(/Ms$/, '')} ${Math.round(profile[stage])}`).join(', ');
+    const profile = profiled ? readProfile(reply['profile']) : undefined;
+    const stages = profile === undefined ? '' : `; ms: ${PROFILE_STAGES.map((stage) => `${stage.replace(/Ms$/, '')} ${Math.round(profile[stage])}`).join(', ')}; ${profile.writerThreads} writer thread(s)`;
     return {
       ms,
       peakRssMb: numberField(reply, 'peakRssMb', 'fetch result'),
-      note: `${numberField(reply, 'files', 'fetch result')} entries, artifact ${(artifact / 1e6).toFixed(1)} MB (fork → done ${Math.round(wallMs)} ms); ms: ${stages}; ${profile.writerThreads} writer thread(s)`,
-      profile,
+      note: `${numberField(reply, 'files', 'fetch result')} entries, artifact ${(artifact / 1e6).toFixed(1)} MB (fork → done ${Math.round(wallMs)} ms)${stages}`,
+      ...(profile === undefined ? {} : { profile }),
     };
   } finally {
     await child.close();
