@@ -26,6 +26,8 @@ export class HashingStream extends Transform {
   #digest: string | undefined;
   #held: Buffer[] = [];
   #heldBytes = 0;
+  /** The chunks this stream joined (its own memory, not the source's). */
+  readonly #joined = new WeakSet<Buffer>();
 
   constructor(private readonly options: HashingStreamOptions = {}) {
     super();
@@ -34,6 +36,11 @@ export class HashingStream extends Transform {
   /** Bytes that passed so far. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Whether `chunk` is one this stream joined from smaller ones: its memory, not the source's. */
+  joined(chunk: Buffer): boolean {
+    return this.#joined.has(chunk);
   }
 
   /** Lowercase hex sha256 of every byte, once the source ended; undefined before. */
@@ -72,6 +79,7 @@ export class HashingStream extends Transform {
 
   #release(): Buffer {
     const joined = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
+    if (this.#held.length > 1) this.#joined.add(joined);
     this.#held = [];
     this.#heldBytes = 0;
     return joined;

@@ -15,6 +15,11 @@ export interface TarSinkOptions {
   readonly settled: () => Promise<void>;
   /** A promise while the reader's consumer wants no more bytes for now; undefined when it does. @default always ready */
   readonly ready?: () => Promise<void> | undefined;
+  /**
+   * Called with each chunk once the reader is done with it (the reader keeps no view of a chunk
+   * past its `write`): nothing reads it again. @default none
+   */
+  readonly spent?: (chunk: Buffer) => void;
 }
 
 /** Inflated bytes gunzip may run ahead of the parser. */
@@ -66,6 +71,7 @@ export class TarSink extends Writable {
         callback(this.#afterEndMarker());
         return;
       }
+      this.#options.spent?.(chunk);
       callback();
       return;
     }
@@ -81,6 +87,7 @@ export class TarSink extends Writable {
         callback(this.#options.failure(error));
         return;
       }
+      this.#options.spent?.(chunk);
       // The rest of the chunk that held the end-of-archive marker: the same rule as later chunks.
       if (reader.sawEof) {
         const { bytes, nonZero } = reader.afterEof;

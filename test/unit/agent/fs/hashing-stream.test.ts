@@ -59,4 +59,19 @@ describe('HashingStream', () => {
     expect(received.length).toBeLessThan(chunks.length / 5);
     expect(hashing.sha256).toBe(createHash('sha256').update(all).digest('hex'));
   });
+
+  it('says which chunks it joined (its own memory) and which it passed on as the source gave them', async () => {
+    const big = randomBytes(5000);
+    const small = [Buffer.alloc(300, 1), Buffer.alloc(300, 2), Buffer.alloc(500, 3)];
+    const hashing = new HashingStream({ outputChunkBytes: 1000 });
+    const received = await collect([big, ...small, Buffer.alloc(10, 4)], hashing);
+
+    expect(received[0]).toBe(big);
+    expect(hashing.joined(big)).toBe(false);
+    expect(received[1]?.length).toBe(1100);
+    expect(hashing.joined(received[1] as Buffer)).toBe(true);
+    // The last chunk, alone in the stream's hands at the end, is the source's own buffer.
+    expect(received[2]?.length).toBe(10);
+    expect(hashing.joined(received[2] as Buffer)).toBe(false);
+  });
 });
