@@ -128,6 +128,13 @@ export class EntryWriteQueue {
     this.#drainWaiters.push(resume);
   }
 
+  /** Bytes of batch arenas allocated so far, over every writer thread (arenas are pooled). */
+  get allocatedArenaBytes(): number {
+    let bytes = 0;
+    for (const shard of this.#shards) bytes += shard.allocatedBytes;
+    return bytes;
+  }
+
   /** Writer threads started so far. */
   get threads(): number {
     return this.#shards.length;
@@ -158,15 +165,25 @@ export class EntryWriteQueue {
     this.#file = { path: absolute, mode, place: this.#router.placeOf(absolute), opened: false, last: undefined };
   }
 
-  /** Appends data to the file started last. The chunk is copied; the caller may reuse it. */
+  /**
+   * Appends data to the file started last. The chunk is copied (into pooled batch arenas, over as
+   * many records as it takes); the caller may reuse it.
+   */
   fileData(chunk: Buffer): void {
     const file = this.#file;
     if (file === undefined) throw new Error('fileData without fileStart');
-    if (chunk.length === 0) return;
     const shard = this.#shards[file.place.shard] as WriterShard;
-    // Right after the file's previous data in the same batch: one record, one write.
-    if (file.last !== undefined && this.#failure === undefined && this.#closed === undefined && shard.extend(file.last.ref, chunk)) return;
-    this.#appendFile(file, chunk, 0);
+    const piece = Math.max(1, WriterShard.maxDataBytes(file.path));
+    for (let rest = chunk; rest.length > 0; ) {
+      // Right after the file's previous data in the same batch: one record, one write.
+      if (file.last !== undefined && this.#failure === undefined && this.#closed === undefined) {
+        rest = rest.subarray(shard.extend(file.last.ref, rest));
+        if (rest.length === 0) return;
+      }
+      this.#appendFile(file, rest.subarray(0, piece), 0);
+      if (this.#failure !== undefined || this.#closed !== undefined) return;
+      rest = rest.subarray(piece);
+    }
   }
 
   /** Ends the file started last: mode set exactly, file closed. */

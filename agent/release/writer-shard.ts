@@ -84,6 +84,7 @@ export class WriterShard {
   readonly #pending: { readonly seq: number; readonly bytes: number }[] = [];
   readonly #freeArenas: Buffer[] = [];
   #inFlightBytes = 0;
+  #allocatedBytes = 0;
   #stopping = false;
 
   /** `progress`: the shared Int32Array the writer threads wait on (entry-write-worker.js). */
@@ -111,6 +112,11 @@ export class WriterShard {
   /** Arena bytes posted and not yet done. */
   get inFlightBytes(): number {
     return this.#inFlightBytes;
+  }
+
+  /** Bytes of arenas allocated so far (pooled ones are reused, not counted again). */
+  get allocatedBytes(): number {
+    return this.#allocatedBytes;
   }
 
   /** Batches posted and not yet done. */
@@ -164,16 +170,28 @@ export class WriterShard {
     return { batch: this.#sentSeq + 1, off };
   }
 
-  /** Appends `data` to the file record `ref` when it is the last record of this batch and the data fits. */
-  extend(ref: RecordRef, data: Buffer): boolean {
+  /**
+   * Appends as much of `data` as the batch has room for to the file record `ref`, when it is the
+   * last record of this batch; returns the bytes taken (0 when none).
+   */
+  extend(ref: RecordRef, data: Buffer): number {
     const arena = this.#arena;
-    if (arena === undefined || ref.batch !== this.#sentSeq + 1 || ref.off !== this.#lastRecord || this.#used + data.length > arena.length) {
-      return false;
-    }
-    arena.set(data, this.#used);
-    this.#used += data.length;
-    arena.writeUInt32LE(arena.readUInt32LE(ref.off + 24) + data.length, ref.off + 24);
-    return true;
+    if (arena === undefined || ref.batch !== this.#sentSeq + 1 || ref.off !== this.#lastRecord) return 0;
+    const take = Math.min(data.length, arena.length - this.#used);
+    if (take <= 0) return 0;
+    arena.set(take === data.length ? data : data.subarray(0, take), this.#used);
+    this.#used += take;
+    arena.writeUInt32LE(arena.readUInt32LE(ref.off + 24) + take, ref.off + 24);
+    return take;
+  }
+
+  /**
+   * The most data bytes a record for `path` may carry and still fit a pooled arena: file data
+   * longer than that is split over records, so every arena is a pooled one (an arena of its own
+   * per 1 MiB of a big file was 1 GiB of buffers for the collector per 1 GiB file).
+   */
+  static maxDataBytes(path: string): number {
+    return ARENA_BYTES - HEADER_BYTES - 3 * path.length;
   }
 
   /** Sets FLAG_CLOSE on the file record `ref` when it is still in this batch. */
@@ -219,9 +237,13 @@ export class WriterShard {
 
   /** A pooled arena, or a new one (bigger than usual for a record that does not fit one). */
   #takeArena(bytes: number): Buffer {
-    if (bytes <= ARENA_BYTES) return this.#freeArenas.pop() ?? Buffer.allocUnsafeSlow(ARENA_BYTES);
-    return Buffer.allocUnsafeSlow(bytes);
+    const pooled = bytes <= ARENA_BYTES ? this.#freeArenas.pop() : undefined;
+    if (pooled !== undefined) return pooled;
+    const size = Math.max(bytes, ARENA_BYTES);
+    this.#allocatedBytes += size;
+    return Buffer.allocUnsafeSlow(size);
   }
+
 }
 
 /** Little-endian u16 at `at` (a record field: `value` is 0-65535). */

@@ -80,6 +80,30 @@ describe('EntryWriteQueue', () => {
     expect((await readFile(path.join(root, 'd', 'big.bin'))).equals(data)).toBe(true);
   });
 
+  test('splits file data bigger than a batch arena over pooled arenas: 1 MiB chunks of big files allocate no arena of their own', async () => {
+    const { queue: writer } = openQueue({ threads: 1, maxInFlightBytes: 1024 * 1024 });
+    const big = randomBytes(8 * 1024 * 1024 + 12_345);
+    const longName = `${'n'.repeat(200)}.bin`;
+    const small = randomBytes(3000);
+    writer.dir(path.join(root, 'd'), 0o755);
+    writer.fileStart(path.join(root, 'd', longName), 0o644);
+    for (let offset = 0; offset < big.length; offset += 1024 * 1024) {
+      // 1 MiB at a time, as gunzip hands it on, waiting while the writers are behind.
+      writer.fileData(big.subarray(offset, offset + 1024 * 1024));
+      if (writer.saturated) await withTimeout(new Promise<void>((resume) => writer.onDrain(resume)), 10_000, 'the writers to drain');
+    }
+    writer.fileEnd();
+    writer.fileStart(path.join(root, 'd', 'small.bin'), 0o644);
+    writer.fileData(small);
+    writer.fileEnd();
+    await withTimeout(writer.flush(), 10_000, 'the write queue to settle');
+
+    expect((await readFile(path.join(root, 'd', longName))).equals(big)).toBe(true);
+    expect((await readFile(path.join(root, 'd', 'small.bin'))).equals(small)).toBe(true);
+    // The in-flight limit plus a chunk, in 256 KiB arenas reused, not 8 MiB of one-off ones.
+    expect(writer.allocatedArenaBytes).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+
   test('counts batches of directories in flight too, so a stream of empty entries is held back as well', async () => {
     const { queue: writer } = openQueue({ threads: 1, maxInFlightBytes: 256 * 1024 });
     let made = 0;
