@@ -78,7 +78,8 @@ const SHA256_PATTERN = /^[0-9a-f]{64}$/;
  * round trips cost more CPU than the inflating. In `npm run bench:artifact`, gunzip alone took
  * 390-440 ms at 64 KiB and 250-270 ms at 256 KiB; the whole fetch + unpack, 1 MiB against 256 KiB
  * (with GUNZIP_INPUT_BYTES the same), took 0.87-0.90 of the time (medians of 6-8 paired runs on
- * Node 20 and 24), with the same peak RSS.
+ * Node 20 and 24). The cost: a few MB more in flight (peak RSS 136-140 MB against 127-131 on
+ * Node 20, where spent buffers wait for the collector: spent-buffers.ts).
  */
 const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 /**

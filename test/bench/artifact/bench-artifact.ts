@@ -118,9 +118,10 @@ async function main(): Promise<void> {
       progress(`  profiled ${name} (not timed): ${Math.round(sample.ms)} ms — ${sample.note}`);
     };
 
+    const runDirOf = (run: number): string => path.join(workDir, `run-${run}`);
     for (let run = 1; run <= settings.runs; run += 1) {
       const version = `v${run}`;
-      const runDir = path.join(workDir, `run-${run}`);
+      const runDir = runDirOf(run);
       mkdirSync(runDir);
       const fetchFirst = run % 2 === 1;
       progress(
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       await flushDisks();
       record(run, 'tar-xzf+sync', await measureTarXzfSynced(ctx, artifact, runDir));
     }
-    await profile('fetch+unpack', ctx, 'v1', path.join(workDir, 'run-1'));
+    await profile('fetch+unpack', ctx, 'v1', runDirOf(1));
 
     let big: { readonly mib: number; readonly artifactMb: number } | undefined;
     if (settings.bigMib > 0) {
