@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * deploy-agent: the process wrapper. Reads the flags and the config, starts
  * the agent, wires signals. The only place that exits the process.

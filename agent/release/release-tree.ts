@@ -3,12 +3,20 @@ import type { Refusal } from './unpack-error';
 /** What an extracted path is. Hardlinks are files: they share a regular file's inode. */
 export type TreeNodeKind = 'dir' | 'file' | 'symlink';
 
-interface TreeNode {
-  readonly kind: TreeNodeKind;
-  /** The path exactly as created, segments joined with '/'. */
-  readonly key: string;
-  /** Symlinks only: the normalised target. */
-  readonly target?: { readonly rooted: boolean; readonly segments: readonly string[] };
+/** A symlink's target, normalised: rooted (absolute or a drive letter) and its segments. */
+export interface LinkTarget {
+  readonly rooted: boolean;
+  readonly segments: readonly string[];
+}
+
+/**
+ * What the tree records per path: the kind of a dir or file (a shared string, so the 20,000+
+ * files of a release cost a map entry each and no object), a symlink's target.
+ */
+type TreeValue = 'dir' | 'file' | LinkTarget;
+
+function kindOf(value: TreeValue): TreeNodeKind {
+  return typeof value === 'string' ? value : 'symlink';
 }
 
 /** How many symlinks one resolution may follow (Linux gives up at 40 too: ELOOP). */
@@ -30,10 +38,17 @@ export function pathKeys(segments: readonly string[]): PathKeys {
 /**
  * Paths that may only name one thing on some filesystem: NFC plus lower case (foldUnicode). A
  * pure-ASCII key takes a shortcut with the same result: NFC leaves ASCII as it is (no ASCII
- * character decomposes or composes), and lower-casing ASCII gives ASCII.
+ * character decomposes or composes), and lower-casing ASCII gives ASCII. A key that is already
+ * its own fold is returned as it is, not as a copy: the tree keeps one fold per path.
  */
 export function foldPath(key: string): string {
-  return isAscii(key) ? key.toLowerCase() : foldUnicode(key);
+  let upper = false;
+  for (let at = 0; at < key.length; at++) {
+    const code = key.charCodeAt(at);
+    if (code > 0x7f) return foldUnicode(key);
+    if (code >= 0x41 && code <= 0x5a) upper = true;
+  }
+  return upper ? key.toLowerCase() : key;
 }
 
 /** foldPath of any key: NFC, lower case, NFC again (lower-casing can denormalise). */
@@ -41,21 +56,18 @@ export function foldUnicode(key: string): string {
   return key.normalize('NFC').toLowerCase().normalize('NFC');
 }
 
-function isAscii(text: string): boolean {
-  for (let at = 0; at < text.length; at++) {
-    if (text.charCodeAt(at) > 0x7f) return false;
-  }
-  return true;
-}
-
 /**
  * The model of everything extracted so far into the (fresh, private) temp dir. The release dir
  * holds exactly these paths, so links and collisions are judged here, before touching the disk.
  */
 export class ReleaseTree {
-  readonly #exact = new Map<string, TreeNode>();
-  /** First node per folded key: two entries share one only when both are plain files. */
-  readonly #folded = new Map<string, TreeNode>();
+  /** Every path as created ('/'-joined) and what it is. */
+  readonly #exact = new Map<string, TreeValue>();
+  /**
+   * Per folded key, the first path recorded with that fold (a key of #exact): two paths share a
+   * fold only when both are plain files.
+   */
+  readonly #folded = new Map<string, string>();
   /** The last key folded and its fold: checkPlacement then add fold the same key. */
   #lastFoldKey = '';
   #lastFolded = '';
@@ -77,7 +89,7 @@ export class ReleaseTree {
   /** isDir for a path already joined with '/'. */
   isDirKey(key: string): boolean {
     if (key === this.#lastDirKey) return true;
-    if (this.#exact.get(key)?.kind !== 'dir') return false;
+    if (this.#exact.get(key) !== 'dir') return false;
     this.#lastDirKey = key;
     return true;
   }
@@ -95,7 +107,7 @@ export class ReleaseTree {
     let key = '';
     for (let depth = 1; depth < segments.length && !ancestorsChecked; depth++) {
       key = depth === 1 ? (segments[0] as string) : `${key}/${segments[depth - 1] as string}`;
-      const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
+      const node = this.#find(key);
       if (node === undefined) continue;
       if (node.kind === 'symlink') {
         return { code: 'UNPACK_UNSAFE_LINK', problem: `the entry's path passes through the symlink ${JSON.stringify(node.key)} extracted earlier` };
@@ -110,13 +122,15 @@ export class ReleaseTree {
     key = keys.key;
     const same = this.#exact.get(key);
     if (same !== undefined) {
-      if (same.kind === 'dir' && kind === 'dir') return undefined;
-      const replacing = same.kind === 'symlink' ? 'would replace the symlink' : `would replace the ${same.kind}`;
-      return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(same.key)} extracted earlier`);
+      const sameKind = kindOf(same);
+      if (sameKind === 'dir' && kind === 'dir') return undefined;
+      const replacing = sameKind === 'symlink' ? 'would replace the symlink' : `would replace the ${sameKind}`;
+      return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(key)} extracted earlier`);
     }
-    const alike = this.#folded.get(this.#fold(key));
-    if (alike !== undefined && !(alike.kind === 'file' && kind === 'file')) {
-      return collision(`the entry's path equals ${JSON.stringify(alike.key)} (a ${alike.kind}) after Unicode normalisation or case folding`);
+    const alikeKey = this.#folded.get(this.#fold(key));
+    const alike = alikeKey === undefined ? undefined : this.#exact.get(alikeKey);
+    if (alikeKey !== undefined && alike !== undefined && !(alike === 'file' && kind === 'file')) {
+      return collision(`the entry's path equals ${JSON.stringify(alikeKey)} (a ${kindOf(alike)}) after Unicode normalisation or case folding`);
     }
     return undefined;
   }
@@ -125,16 +139,26 @@ export class ReleaseTree {
    * Records a path created. Its parent must be a directory recorded before (or the root):
    * checkPlacement relies on that.
    */
-  add(segments: readonly string[], kind: TreeNodeKind, target?: TreeNode['target'], keys: PathKeys = pathKeys(segments)): void {
+  add(segments: readonly string[], kind: TreeNodeKind, target?: LinkTarget, keys: PathKeys = pathKeys(segments)): void {
     const { key, parentKey } = keys;
     if (key === '' || (parentKey !== '' && !this.isDirKey(parentKey))) {
       throw new Error(`ReleaseTree: ${JSON.stringify(key)} added before its parent directory`);
     }
-    const node: TreeNode = target === undefined ? { kind, key } : { kind, key, target };
+    const value: TreeValue | undefined = kind === 'symlink' ? target : kind;
+    if (value === undefined) throw new Error(`ReleaseTree: the symlink ${JSON.stringify(key)} is added without its target`);
     if (kind !== 'dir' && key === this.#lastDirKey) this.#lastDirKey = undefined;
-    this.#exact.set(key, node);
+    this.#exact.set(key, value);
     const folded = this.#fold(key);
-    if (!this.#folded.has(folded)) this.#folded.set(folded, node);
+    if (!this.#folded.has(folded)) this.#folded.set(folded, key);
+  }
+
+  /** The node at `key`, or else the first one whose path folds like it. */
+  #find(key: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
+    const exact = this.#exact.get(key);
+    if (exact !== undefined) return { key, kind: kindOf(exact) };
+    const alikeKey = this.#folded.get(foldPath(key));
+    const alike = alikeKey === undefined ? undefined : this.#exact.get(alikeKey);
+    return alikeKey === undefined || alike === undefined ? undefined : { key: alikeKey, kind: kindOf(alike) };
   }
 
   #fold(key: string): string {
@@ -151,7 +175,7 @@ export class ReleaseTree {
    */
   checkSymlinkTarget(
     linkSegments: readonly string[],
-    target: NonNullable<TreeNode['target']>,
+    target: LinkTarget,
     maxDepth: number,
   ): Refusal | undefined {
     if (target.rooted) {
@@ -172,16 +196,18 @@ export class ReleaseTree {
       }
       stack.push(segment);
       const key = stack.join('/');
-      const node = this.#exact.get(key);
-      const alike = node ?? this.#folded.get(foldPath(key));
-      if (alike?.kind !== 'symlink') continue;
-      if (node === undefined) {
-        return escapes(`a symlink target goes through ${JSON.stringify(key)}, which differs from the symlink ${JSON.stringify(alike.key)} only by case or normalisation`);
+      const via = this.#exact.get(key);
+      if (via === undefined) {
+        const alike = this.#find(key);
+        if (alike?.kind === 'symlink') {
+          return escapes(`a symlink target goes through ${JSON.stringify(key)}, which differs from the symlink ${JSON.stringify(alike.key)} only by case or normalisation`);
+        }
+        continue;
       }
+      if (typeof via === 'string') continue;
       hops += 1;
       if (hops > MAX_SYMLINK_HOPS) return escapes('a symlink target loops through other symlinks');
-      const via = node.target;
-      if (via === undefined || via.rooted) return escapes(`a symlink target goes through the symlink ${JSON.stringify(key)}, which leaves the release dir`);
+      if (via.rooted) return escapes(`a symlink target goes through the symlink ${JSON.stringify(key)}, which leaves the release dir`);
       stack.pop();
       for (let i = via.segments.length - 1; i >= 0; i--) pending.push(via.segments[i] as string);
     }
@@ -194,7 +220,7 @@ export class ReleaseTree {
    * (CVE-2018-20834, CVE-2026-23745, -24842, -26960, -29786 classes).
    */
   checkHardlinkTarget(
-    target: { readonly rooted: boolean; readonly segments: readonly string[] },
+    target: LinkTarget,
     maxDepth: number,
   ): Refusal | undefined {
     if (target.rooted) return escapes('a hardlink has an absolute target (a root or a drive letter)');
@@ -203,11 +229,10 @@ export class ReleaseTree {
     if (target.segments.length > maxDepth) return escapes('a hardlink target is deeper than any extracted file');
     for (let depth = 1; depth < target.segments.length; depth++) {
       const key = target.segments.slice(0, depth).join('/');
-      const node = this.#exact.get(key) ?? this.#folded.get(foldPath(key));
+      const node = this.#find(key);
       if (node?.kind === 'symlink') return escapes(`a hardlink target passes through the symlink ${JSON.stringify(node.key)}`);
     }
-    const node = this.#exact.get(target.segments.join('/'));
-    if (node?.kind !== 'file') {
+    if (this.#exact.get(target.segments.join('/')) !== 'file') {
       return escapes('a hardlink target is not a regular file extracted earlier from this artifact');
     }
     return undefined;
@@ -215,15 +240,13 @@ export class ReleaseTree {
 
   /** Every path recorded, as created ('/'-joined) and what it is. */
   *nodes(): Generator<{ readonly key: string; readonly kind: TreeNodeKind }> {
-    for (const node of this.#exact.values()) yield node;
+    for (const [key, value] of this.#exact) yield { key, kind: kindOf(value) };
   }
 
   /** Every symlink, to re-check against the final tree (a later symlink can redirect an earlier one). */
-  *symlinks(): Generator<{ readonly segments: readonly string[]; readonly target: NonNullable<TreeNode['target']> }> {
-    for (const node of this.#exact.values()) {
-      if (node.kind === 'symlink' && node.target !== undefined) {
-        yield { segments: node.key.split('/'), target: node.target };
-      }
+  *symlinks(): Generator<{ readonly segments: readonly string[]; readonly target: LinkTarget }> {
+    for (const [key, value] of this.#exact) {
+      if (typeof value !== 'string') yield { segments: key.split('/'), target: value };
     }
   }
 }

@@ -36,6 +36,7 @@ import { IpcChild } from '../reload/ipc-child';
 import { asRecord, errorMessage, stringField } from '../reload/ipc-protocol';
 import { round } from '../reload/stats-math';
 import { BUCKET, readSettings, STORE_URL } from './bench-config';
+import { AGENT_NODE_FLAGS } from '../../../agent/lifecycle/node-flags';
 import { generateBigFileTree } from './big-file-tree';
 import { generateTree } from './release-tree';
 import {
@@ -188,13 +189,14 @@ async function main(): Promise<void> {
     };
     const profiles = [profileOf('fetch+unpack'), ...(big === undefined ? [] : [profileOf('fetch+unpack-1gib')])];
     progress(`bench:artifact done in ${Math.round((performance.now() - started) / 1000)} s`);
-    const title = `bench:artifact: ${tree.files} files, ${mb} MB${big === undefined ? '' : `; big-file case: one ${big.mib} MiB file, artifact ${big.artifactMb} MB`}; push via ${pushVia}; Node ${process.version}; medians of ${settings.runs} run(s)`;
+    const title = `bench:artifact: ${tree.files} files, ${mb} MB${big === undefined ? '' : `; big-file case: one ${big.mib} MiB file, artifact ${big.artifactMb} MB`}; push via ${pushVia}; Node ${process.version}, fetch+unpack with the agent's V8 flags ${AGENT_NODE_FLAGS.join(' ')}; medians of ${settings.runs} run(s)`;
     const profileTitle = `where fetch+unpack spends its time, per thread (one more run of each case, with its stages timed, which costs time of its own: not among the runs above; ${profiles.map((p) => `${p.name} took ${p.runMs ?? '-'} ms`).join(', ')}; threads overlap, so stages add up to more than the wall time):`;
     process.stdout.write(`${title}\n\n${resultsTable(rows)}\n\n${profileTitle}\n${profileTable(profiles)}\n\n${targetsTable(targets)}\n\n`);
     const json = {
       bench: 'artifact',
       // The figures depend on it: Node 24's V8 sizes the heap differently from Node 20's (peak RSS).
       node: process.version,
+      agentNodeFlags: AGENT_NODE_FLAGS,
       mb,
       files: tree.files,
       bigFileMib: big?.mib ?? null,

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { artifactKey } from '../../../agent/store/documents';
+import { AGENT_NODE_FLAGS } from '../../../agent/lifecycle/node-flags';
 import { IpcChild } from '../reload/ipc-child';
 import { asRecord, numberField } from '../reload/ipc-protocol';
 import { BASELINE_PREFIX, BUCKET, REGION, STORE_PREFIX, STORE_URL, stepTimeoutMs, type PushVia } from './bench-config';
@@ -129,17 +130,18 @@ export async function measureTarUpload(ctx: BenchContext, version: string, runDi
 }
 
 /**
- * fetch+unpack: a fresh node child doing what the agent's deployer does (openStore,
- * readManifest, openArtifact, unpackRelease) into a fresh releases dir. `ms` is
- * measured inside the child (an agent is already running when it deploys). With `profile`,
- * the child times the stages too (unpack-profile.ts: its wrappers cost the main thread time
- * of their own, so a profiled run is not a timed one).
+ * fetch+unpack: a fresh node child, with the agent's V8 flags (AGENT_NODE_FLAGS), doing what
+ * the agent's deployer does (openStore, readManifest, openArtifact, unpackRelease) into a fresh
+ * releases dir. `ms` is measured inside the child (an agent is already running when it deploys).
+ * With `profile`, the child times the stages too (unpack-profile.ts: its wrappers cost the main
+ * thread time of their own, so a profiled run is not a timed one).
  */
 export async function measureFetchUnpack(ctx: BenchContext, version: string, runDir: string, options: { readonly profile?: boolean } = {}): Promise<Sample> {
   const profiled = options.profile === true;
   const releasesDir = path.join(runDir, profiled ? 'profiled-releases' : 'releases');
   const forked = performance.now();
-  const child = new IpcChild('fetch+unpack', FETCH_CHILD);
+  // The agent's own V8 flags (its bin's first line), so the peak RSS measured is the agent's.
+  const child = new IpcChild('fetch+unpack', FETCH_CHILD, AGENT_NODE_FLAGS);
   try {
     const args = { endpoint: ctx.endpoint, storeUrl: STORE_URL, version, releasesDir, profile: profiled };
     const reply = asRecord(await child.request('fetch', args, stepTimeoutMs(ctx.mb), `fetch and unpack ${version}`), 'fetch result');

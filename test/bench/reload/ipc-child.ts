@@ -25,11 +25,13 @@ export class IpcChild {
   private closing: Promise<void> | undefined;
   private readonly unregister: () => void;
 
+  /** `execArgv`: node's own flags for the child (default: this process's). */
   constructor(
     readonly name: string,
     modulePath: string,
+    execArgv: readonly string[] = process.execArgv,
   ) {
-    this.child = fork(modulePath, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    this.child = fork(modulePath, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], execArgv: [...execArgv] });
     this.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child.on('message', (message: unknown) => this.onMessage(message));
     this.child.on('error', (error) => process.stderr.write(`${name}: ${error.message}\n`));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AGENT_SHEBANG } from '../../../../agent/lifecycle/node-flags';
 import { repoRoot } from '../../../support/fixture-releases';
 import { runCommand, type CommandResult } from '../../../support/run-command';
 
@@ -20,6 +21,13 @@ function agent(args: string[]): Promise<CommandResult> {
   return runCommand(process.execPath, [bin, ...args], { cwd: work, timeoutMs: 30_000 });
 }
 
+/** A `#!` line's interpreter and its one argument. */
+function splitShebang(line: string): [string, string] {
+  const match = /^#!(\S+) (.+)$/.exec(line);
+  if (match === null) throw new Error(`not a shebang with an argument: ${JSON.stringify(line)}`);
+  return [match[1] as string, match[2] as string];
+}
+
 function writeConfig(config: Record<string, unknown>): string {
   const file = path.join(work, 'config.json');
   writeFileSync(file, JSON.stringify({ releasesDir: 'agent', control: { socket: 'agent.sock' }, ...config }));
@@ -29,6 +37,17 @@ function writeConfig(config: Record<string, unknown>): string {
 describe('deploy-agent command line', () => {
   it('prints its version (and the Node it runs on) for --version, exit 0', async () => {
     expect(await agent(['--version'])).toEqual({ code: 0, stdout: `deploy-agent ${version} (Node ${process.version})\n`, stderr: '' });
+  });
+
+  it('runs through its own first line, as a shebang: env -S starts node from PATH with the agent V8 flags', async () => {
+    const [interpreter, argument] = splitShebang(readFileSync(bin, 'utf8').split('\n')[0] ?? '');
+    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}` };
+
+    // What the kernel does with `#!INTERPRETER ARGUMENT`: one argument, the rest of the line.
+    const run = await runCommand(interpreter, [argument, bin, '--version'], { cwd: work, env, timeoutMs: 30_000 });
+
+    expect(`#!${interpreter} ${argument}`).toBe(AGENT_SHEBANG);
+    expect(run).toEqual({ code: 0, stdout: `deploy-agent ${version} (Node ${process.version})\n`, stderr: '' });
   });
 
   it.each([['-h'], ['--help']])('prints the help for %s, exit 0', async (flag) => {

@@ -68,4 +68,28 @@ describe('ReleaseTree', () => {
     expect(tree.checkPlacement(['lib', 'X.JS'], 'file')).toBeUndefined();
     expect(tree.checkPlacement(['lib', 'X.JS'], 'dir')?.code).toBe('UNPACK_NAME_COLLISION');
   });
+
+  test('names the first path recorded with a fold when a later one of another kind folds the same', () => {
+    const tree = new ReleaseTree();
+    tree.add(['Read.me'], 'file');
+    tree.add(['READ.ME'], 'file');
+
+    expect(tree.checkPlacement(['read.me'], 'symlink')).toEqual({
+      code: 'UNPACK_NAME_COLLISION',
+      problem: 'the entry\'s path equals "Read.me" (a file) after Unicode normalisation or case folding',
+    });
+    expect([...tree.nodes()]).toEqual([
+      { key: 'Read.me', kind: 'file' },
+      { key: 'READ.ME', kind: 'file' },
+    ]);
+  });
+
+  test('a symlink is recorded with its target, never without', () => {
+    const tree = new ReleaseTree();
+    const target = { rooted: false, segments: ['a'] };
+    tree.add(['l'], 'symlink', target);
+
+    expect([...tree.symlinks()]).toEqual([{ segments: ['l'], target }]);
+    expect(() => tree.add(['m'], 'symlink')).toThrow('ReleaseTree: the symlink "m" is added without its target');
+  });
 });
