@@ -117,11 +117,11 @@ fi
 npm_cmd=${NPM:-npm}
 command -v node >/dev/null || fail 'node is not on PATH: install Node.js 24 (or 22) first'
 command -v "$npm_cmd" >/dev/null || fail "'$npm_cmd' is not on PATH: install npm (or set NPM to its command)"
-# The agent bin starts `#!/usr/bin/env -S node <V8 flags>` (agent/lifecycle/node-flags.ts).
-/usr/bin/env -S true 2>/dev/null ||
-  fail '/usr/bin/env has no -S (the agent bin needs it to pass its V8 flags to node): install GNU coreutils 8.30 or later'
 if [[ -z $root ]]; then
   [[ $(id -u) -eq 0 ]] || fail 'run as root (it creates a user and writes /opt, /etc), or use --root DIR'
+  # The agent bin starts `#!/usr/bin/env -S node <V8 flags>` (agent/lifecycle/node-flags.ts).
+  /usr/bin/env -S true 2>/dev/null ||
+    fail '/usr/bin/env has no -S (the agent bin needs it to pass its V8 flags to node): install GNU coreutils 8.30 or later'
   node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' ||
     fail "deploy-agent needs Node.js 22 or later (24 recommended), found $(node --version)"
 fi

@@ -6,13 +6,14 @@
  * the agent's. The app's workers never inherit them: cluster forks each worker with its own
  * execArgv (agent/cluster/worker-pool.ts).
  *
- * `--max-semi-space-size=2`: a young generation of 2 × 2 MiB. V8's default grows with the
- * machine's memory, to 2 × 32 MiB on Node 24 with 16 GiB or more, and an unpack's survivors
- * (the release tree, stream plumbing) make it grow that far; the agent keeps little that is
- * short-lived. Measured in bench:artifact's fetch+unpack children on Node 24 (2 vCPUs, paired
- * runs): peak RSS unpacking 25,115 entries 153–172 MB with V8's default against 131–153 MB, a
- * 1 GiB file 162–188 against 157–172 MB; the 25,115 entries took 0.94 of the time (median of 6
- * pairs; on Node 20 1.01).
+ * `--max-semi-space-size=2`: semi-spaces (the young generation's halves) of 2 MiB. V8's default
+ * limit grows with the machine's memory (on a 24 GiB machine: 64 MiB on Node 24, 16 MiB on Node
+ * 20; `new_space` then grows to 128 and 32 MiB), and an unpack's survivors (the release tree,
+ * stream plumbing) make the young generation grow towards it.
+ * Measured with `npm run bench:artifact` on Node 24 (2 vCPUs, 24 GiB; two runs of three): peak
+ * RSS of the 20,000-file unpack 130–155 MB, against 168–175 MB with V8's default; of the 1 GiB
+ * file 150–164 MB, against 162–188 MB. Paired runs of the 20,000-file unpack took 0.94 of the
+ * time with the flag on Node 24 and 0.97–1.01 on Node 20 (medians of 6–8 pairs).
  */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 

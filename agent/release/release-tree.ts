@@ -64,8 +64,8 @@ export class ReleaseTree {
   /** Every path as created ('/'-joined) and what it is. */
   readonly #exact = new Map<string, TreeValue>();
   /**
-   * Per folded key, the first path recorded with that fold (a key of #exact): two paths share a
-   * fold only when both are plain files.
+   * Per folded key, the first path recorded with that fold (a key of #exact, whose kind is what
+   * #exact holds for it now): two paths share a fold only when both are plain files.
    */
   readonly #folded = new Map<string, string>();
   /** The last key folded and its fold: checkPlacement then add fold the same key. */
@@ -129,7 +129,7 @@ export class ReleaseTree {
     }
     const alikeKey = this.#folded.get(this.#fold(key));
     const alike = alikeKey === undefined ? undefined : this.#exact.get(alikeKey);
-    if (alikeKey !== undefined && alike !== undefined && !(alike === 'file' && kind === 'file')) {
+    if (alike !== undefined && !(alike === 'file' && kind === 'file')) {
       return collision(`the entry's path equals ${JSON.stringify(alikeKey)} (a ${kindOf(alike)}) after Unicode normalisation or case folding`);
     }
     return undefined;
@@ -155,10 +155,15 @@ export class ReleaseTree {
   /** The node at `key`, or else the first one whose path folds like it. */
   #find(key: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
     const exact = this.#exact.get(key);
-    if (exact !== undefined) return { key, kind: kindOf(exact) };
+    return exact === undefined ? this.#foldedLike(key) : { key, kind: kindOf(exact) };
+  }
+
+  /** The first node whose path folds like `key`. */
+  #foldedLike(key: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
     const alikeKey = this.#folded.get(foldPath(key));
-    const alike = alikeKey === undefined ? undefined : this.#exact.get(alikeKey);
-    return alikeKey === undefined || alike === undefined ? undefined : { key: alikeKey, kind: kindOf(alike) };
+    if (alikeKey === undefined) return undefined;
+    const alike = this.#exact.get(alikeKey);
+    return alike === undefined ? undefined : { key: alikeKey, kind: kindOf(alike) };
   }
 
   #fold(key: string): string {
@@ -198,7 +203,7 @@ export class ReleaseTree {
       const key = stack.join('/');
       const via = this.#exact.get(key);
       if (via === undefined) {
-        const alike = this.#find(key);
+        const alike = this.#foldedLike(key);
         if (alike?.kind === 'symlink') {
           return escapes(`a symlink target goes through ${JSON.stringify(key)}, which differs from the symlink ${JSON.stringify(alike.key)} only by case or normalisation`);
         }

@@ -54,7 +54,7 @@ describe("the README's one-machine walk-through", () => {
     const port = await freePort();
     const script = walkthrough().replace('"port": 3000', `"port": ${port}`);
     expect(script).toContain(`"port": ${port}`);
-    // The Node that runs the tests first on PATH: the bins start with `#!/usr/bin/env node`.
+    // The Node that runs the tests first on PATH: the bins start with `#!/usr/bin/env node` (deployctl) and `#!/usr/bin/env -S node <V8 flags>` (deploy-agent).
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PATH: [path.join(prefix, 'bin'), path.dirname(process.execPath), process.env['PATH'] ?? ''].join(':') };
     delete env['DEPLOYCTL_STORE'];
     const child = spawn('bash', ['-e', '-c', script], { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { AGENT_NODE_FLAGS } from '../../agent/lifecycle/node-flags';
 import { repoRoot } from './fixture-releases';
 
 /** deploy-agent (compiled) as a real process, with its JSON log lines collected. */
@@ -23,6 +24,8 @@ export function spawnAgent(configPath: string, env: Record<string, string> = {},
   const [file = process.execPath, ...args] = [
     ...(options.wrapper ?? []),
     process.execPath,
+    // As its bin's first line runs it: with the agent's V8 flags.
+    ...AGENT_NODE_FLAGS,
     path.join(repoRoot(), 'dist', 'agent', 'main.js'),
     '--config',
     configPath,

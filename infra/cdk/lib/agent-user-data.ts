@@ -32,7 +32,7 @@ export function agentUserDataCommands(options: AgentUserDataOptions): string[] {
   return [
     'set -euo pipefail',
     'dnf install -y nodejs24 nodejs24-npm',
-    // The agent's bin starts with `#!/usr/bin/env node`: pin Node 24 whatever `alternatives` selects.
+    // The agent's bin starts with `#!/usr/bin/env -S node <V8 flags>`: pin Node 24 whatever `alternatives` selects.
     'ln -sfn /usr/bin/node-24 /usr/local/bin/node',
     download,
     ...(source.sha256 === undefined ? [] : [`echo '${source.sha256}  ${TARBALL}' | sha256sum --check --strict -`]),

@@ -25,7 +25,7 @@ export class IpcChild {
   private closing: Promise<void> | undefined;
   private readonly unregister: () => void;
 
-  /** `execArgv`: node's own flags for the child (default: this process's). */
+  /** `execArgv`: node's own flags for the child, instead of this process's (the default). */
   constructor(
     readonly name: string,
     modulePath: string,

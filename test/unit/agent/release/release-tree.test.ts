@@ -56,6 +56,9 @@ describe('ReleaseTree', () => {
     tree.add(['a'], 'file');
     expect(tree.isDirKey('a')).toBe(false);
     expect(tree.checkPlacement(['a', 'b'], 'file')?.code).toBe('UNPACK_NAME_COLLISION');
+    // Folded lookups see what the path is now: a file beside a file differing only by case.
+    expect(tree.checkPlacement(['A'], 'file')).toBeUndefined();
+    expect(tree.checkPlacement(['A'], 'dir')?.problem).toContain('(a file)');
   });
 
   test('refuses a directory differing from an earlier one only by ASCII case, whichever was looked up last', () => {
