@@ -24,14 +24,18 @@ export interface EntryWriteQueueOptions {
   /** Batch arenas (file data) posted and not yet written at most; past it `saturated` is true. @default 4 MiB */
   readonly maxInFlightBytes?: number;
   /**
-   * The most writer threads. `initialThreads` start; another joins whenever the caller had to
-   * wait for the writers GROW_AFTER_WAIT_MS in all (the filesystem is slow to create files: ext4
-   * without a journal spends far more time per create after a mass delete, for instance).
+   * The most writer threads. `initialThreads` start; another joins once the caller had to wait
+   * for the writers `growAfterWaitMs` in all (the filesystem is slow to create files: ext4
+   * without a journal spends far more time per create after a mass delete, for instance), at the
+   * next new subtree, which is its work: a release that has none left (one big file) never
+   * starts a thread that would only idle (~10 MB of RSS each).
    * @default os.availableParallelism() clamped to 2-4
    */
   readonly threads?: number;
   /** Writer threads started at once (at most `threads`). @default 1 */
   readonly initialThreads?: number;
+  /** How long the caller waits for the writers, in all, before another thread may join. @default 20 */
+  readonly growAfterWaitMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -40,7 +44,7 @@ const DEFAULT_MAX_IN_FLIGHT_BYTES = 4 * MiB;
 export const MAX_WRITER_THREADS = 64;
 /**
  * The caller waiting this long in all for the writers (the filesystem is slow to create files)
- * starts another writer thread: on a quick filesystem one thread keeps up, and a second only
+ * lets another writer thread join: on a quick filesystem one thread keeps up, and a second only
  * costs CPU and memory (~10 MB).
  */
 const GROW_AFTER_WAIT_MS = 20;
@@ -89,6 +93,8 @@ export class EntryWriteQueue {
   /** When the caller started waiting for the writers, and how long it waited since the last thread started. */
   #waitStartedMs = 0;
   #waitedMs = 0;
+  /** The writers kept the caller waiting long enough: a thread joins at the next new subtree. */
+  #threadWanted = false;
   #flushWaiters: { readonly resolve: () => void; readonly reject: (error: UnpackError) => void }[] = [];
   #failure: UnpackError | undefined;
   #closed: Promise<void> | undefined;
@@ -116,8 +122,8 @@ export class EntryWriteQueue {
 
   /**
    * Calls `resume` once in-flight data fell below half the limit (never after a failure). The
-   * writers keeping the caller waiting (GROW_AFTER_WAIT_MS in all) starts another writer
-   * thread, up to `threads`.
+   * writers keeping the caller waiting (`growAfterWaitMs` in all) lets another writer thread
+   * join at the next new subtree, up to `threads`.
    */
   onDrain(resume: () => void): void {
     if (!this.saturated) {
@@ -142,6 +148,10 @@ export class EntryWriteQueue {
 
   dir(absolute: string, mode: number): void {
     const parent = this.#router.placeOf(absolute);
+    if (this.#threadWanted && this.#router.startsSubtree(parent)) {
+      this.#threadWanted = false;
+      this.#addThread();
+    }
     const shard = this.#router.dirShard(parent, this.#shards.length);
     const op = this.#push(shard, parent, OP_DIR, 0, mode, absolute, '', undefined);
     if (op !== undefined) this.#router.addDir(absolute, parent, shard, op.op);
@@ -291,9 +301,9 @@ export class EntryWriteQueue {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       this.#waitedMs += performance.now() - this.#waitStartedMs;
-      if (this.#waitedMs >= GROW_AFTER_WAIT_MS && this.#shards.length < this.#maxThreads) {
+      if (this.#waitedMs >= (this.#options.growAfterWaitMs ?? GROW_AFTER_WAIT_MS) && this.#shards.length < this.#maxThreads) {
         this.#waitedMs = 0;
-        this.#addThread();
+        this.#threadWanted = true;
       }
       for (const resume of waiters) resume();
     }

@@ -54,9 +54,14 @@ export class WriteRouter {
     return place;
   }
 
+  /** Whether a new directory in `parent` starts a subtree (one thread's work). */
+  startsSubtree(parent: DirPlace): boolean {
+    return parent.depth + 1 <= SUBTREE_DEPTH;
+  }
+
   /** The thread that creates a new directory in `parent` (and later its entries). */
   dirShard(parent: DirPlace, threads: number): number {
-    return parent.depth + 1 <= SUBTREE_DEPTH ? this.#nextSubtree++ % threads : parent.shard;
+    return this.startsSubtree(parent) ? this.#nextSubtree++ % threads : parent.shard;
   }
 
   /** The directory `absolute` is created by operation `op` on `shard`. */

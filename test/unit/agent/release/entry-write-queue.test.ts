@@ -104,6 +104,38 @@ describe('EntryWriteQueue', () => {
     expect(writer.allocatedArenaBytes).toBeLessThanOrEqual(3 * 1024 * 1024);
   });
 
+  test('a thread joins when the writers kept the caller waiting, at the next new subtree: never for one big file, where it would only idle', async () => {
+    const failures: UnpackError[] = [];
+    const writer = (queue = new EntryWriteQueue({ root, threads: 2, initialThreads: 1, growAfterWaitMs: 0, maxInFlightBytes: 256 * 1024, onFailure: (e) => failures.push(e) }));
+    const big = randomBytes(8 * 1024 * 1024);
+    writer.dir(path.join(root, 'd'), 0o755);
+    writer.fileStart(path.join(root, 'd', 'big.bin'), 0o644);
+    let waits = 0;
+    for (let offset = 0; offset < big.length; offset += 1024 * 1024) {
+      writer.fileData(big.subarray(offset, offset + 1024 * 1024));
+      if (!writer.saturated) continue;
+      waits += 1;
+      await withTimeout(new Promise<void>((resume) => writer.onDrain(resume)), 10_000, 'the writers to drain');
+    }
+    writer.fileEnd();
+    await withTimeout(writer.flush(), 10_000, 'the big file to be written');
+
+    // The caller waited (each wait is past growAfterWaitMs 0), yet no subtree came for a second thread.
+    expect(waits).toBeGreaterThan(0);
+    expect(writer.threads).toBe(1);
+
+    writer.dir(path.join(root, 'e'), 0o755);
+    writer.fileStart(path.join(root, 'e', 'small.bin'), 0o644);
+    writer.fileData(big.subarray(0, 1000));
+    writer.fileEnd();
+    await withTimeout(writer.flush(), 10_000, 'the new subtree to be written');
+
+    expect(writer.threads).toBe(2);
+    expect((await readFile(path.join(root, 'd', 'big.bin'))).equals(big)).toBe(true);
+    expect((await readFile(path.join(root, 'e', 'small.bin'))).equals(big.subarray(0, 1000))).toBe(true);
+    expect(failures).toEqual([]);
+  });
+
   test('counts batches of directories in flight too, so a stream of empty entries is held back as well', async () => {
     const { queue: writer } = openQueue({ threads: 1, maxInFlightBytes: 256 * 1024 });
     let made = 0;
