@@ -83,6 +83,7 @@ export class EntryWriteQueue {
   readonly #maxThreads: number;
   readonly #progress: SharedArrayBuffer;
   readonly #maxInFlightBytes: number;
+  readonly #growAfterWaitMs: number;
   readonly #router: WriteRouter;
   /** Shards whose batch being filled holds an operation another shard's posted work waits for. */
   readonly #awaited = new Set<number>();
@@ -102,6 +103,7 @@ export class EntryWriteQueue {
   constructor(options: EntryWriteQueueOptions) {
     this.#options = options;
     this.#maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.#growAfterWaitMs = options.growAfterWaitMs ?? GROW_AFTER_WAIT_MS;
     const threads = options.threads ?? defaultWriterThreads();
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WRITER_THREADS) {
       throw new Error(`writer threads must be 1-${MAX_WRITER_THREADS}, got ${threads}`);
@@ -301,7 +303,7 @@ export class EntryWriteQueue {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       this.#waitedMs += performance.now() - this.#waitStartedMs;
-      if (this.#waitedMs >= (this.#options.growAfterWaitMs ?? GROW_AFTER_WAIT_MS) && this.#shards.length < this.#maxThreads) {
+      if (this.#waitedMs >= this.#growAfterWaitMs && this.#shards.length < this.#maxThreads) {
         this.#waitedMs = 0;
         this.#threadWanted = true;
       }

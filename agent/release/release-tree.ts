@@ -127,10 +127,9 @@ export class ReleaseTree {
       const replacing = sameKind === 'symlink' ? 'would replace the symlink' : `would replace the ${sameKind}`;
       return collision(`the entry is listed twice: it ${replacing} ${JSON.stringify(key)} extracted earlier`);
     }
-    const alikeKey = this.#folded.get(this.#fold(key));
-    const alike = alikeKey === undefined ? undefined : this.#exact.get(alikeKey);
-    if (alike !== undefined && !(alike === 'file' && kind === 'file')) {
-      return collision(`the entry's path equals ${JSON.stringify(alikeKey)} (a ${kindOf(alike)}) after Unicode normalisation or case folding`);
+    const alike = this.#firstWithFold(this.#fold(key));
+    if (alike !== undefined && !(alike.kind === 'file' && kind === 'file')) {
+      return collision(`the entry's path equals ${JSON.stringify(alike.key)} (a ${alike.kind}) after Unicode normalisation or case folding`);
     }
     return undefined;
   }
@@ -155,12 +154,12 @@ export class ReleaseTree {
   /** The node at `key`, or else the first one whose path folds like it. */
   #find(key: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
     const exact = this.#exact.get(key);
-    return exact === undefined ? this.#foldedLike(key) : { key, kind: kindOf(exact) };
+    return exact === undefined ? this.#firstWithFold(foldPath(key)) : { key, kind: kindOf(exact) };
   }
 
-  /** The first node whose path folds like `key`. */
-  #foldedLike(key: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
-    const alikeKey = this.#folded.get(foldPath(key));
+  /** The first node recorded whose path folds to `folded`. */
+  #firstWithFold(folded: string): { readonly key: string; readonly kind: TreeNodeKind } | undefined {
+    const alikeKey = this.#folded.get(folded);
     if (alikeKey === undefined) return undefined;
     const alike = this.#exact.get(alikeKey);
     return alike === undefined ? undefined : { key: alikeKey, kind: kindOf(alike) };
@@ -203,7 +202,7 @@ export class ReleaseTree {
       const key = stack.join('/');
       const via = this.#exact.get(key);
       if (via === undefined) {
-        const alike = this.#foldedLike(key);
+        const alike = this.#firstWithFold(foldPath(key));
         if (alike?.kind === 'symlink') {
           return escapes(`a symlink target goes through ${JSON.stringify(key)}, which differs from the symlink ${JSON.stringify(alike.key)} only by case or normalisation`);
         }
