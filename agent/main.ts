@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --initial-old-space-size=32 --expose-gc
 /**
  * deploy-agent: the process wrapper. Reads the flags and the config, starts
  * the agent, wires signals. The only place that exits the process.

@@ -19,6 +19,7 @@ import {
   removeTree,
   syncTree,
 } from './release-dir';
+import { exposedMinorGc, type MinorGc, ReadBufferCollector } from './read-buffer-collector';
 import { onInputConsumed, SpentBuffers } from './spent-buffers';
 import { TarSink } from './tar-sink';
 import { TarFormatError, TarReader } from './tar/tar-reader';
@@ -58,6 +59,12 @@ export interface UnpackOptions {
    * @default { initial: 1, max: os.availableParallelism() clamped to 2-4 }
    */
   readonly writerThreads?: { readonly initial?: number; readonly max?: number };
+  /**
+   * A young-generation collection, run after every 4 MiB of artifact read so that the read
+   * buffers an HTTP body leaves behind are freed as it goes (read-buffer-collector.ts).
+   * @default V8's, when the process runs with `--expose-gc` (the agent does); otherwise none
+   */
+  readonly minorGc?: MinorGc;
 }
 
 export interface UnpackedRelease {
@@ -191,6 +198,7 @@ async function extractVerified(
     const extractor = new EntryExtractor({ root: tempDir, limits, writer });
     // unpackRelease already refused a manifest size above limits.maxArtifactBytes.
     let lastBytes = 0;
+    const collector = new ReadBufferCollector(options.minorGc ?? exposedMinorGc());
     const hashing = new HashingStream({
       maxBytes: expected.size,
       outputChunkBytes: GUNZIP_INPUT_BYTES,
@@ -200,6 +208,7 @@ async function extractVerified(
         // Past each quarter of the artifact, start writing back what is unpacked so far.
         if (Math.floor((4 * bytes) / expected.size) > Math.floor((4 * lastBytes) / expected.size)) early.start();
         lastBytes = bytes;
+        collector.read(bytes);
         options.onProgress?.(bytes);
       },
     });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AGENT_NODE_FLAGS } from '../../../agent/lifecycle/node-flags';
 import { CONTROL_COMMANDS } from '../../../agent/control/control-cli';
 import { COMMANDS } from '../../../cli/main';
 import { repoRoot } from '../../support/fixture-releases';
@@ -43,7 +44,7 @@ describe('the README CLI reference', () => {
 
   it('lists exactly the flags of deploy-agent and its control commands', () => {
     const [daemon, control] = synopses('deploy-agent');
-    const help = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const help = spawnSync(process.execPath, [...AGENT_NODE_FLAGS, path.join(repoRoot(), 'dist', 'agent', 'main.js'), '--help'], { encoding: 'utf8', timeout: 30_000 });
     expect(help.status).toBe(0);
     expect(flagsIn(daemon ?? '')).toEqual(helpFlags(help.stdout.split('\nCommands')[0] ?? ''));
     expect((control ?? '').split(' ')[1]).toBe(CONTROL_COMMANDS.map((c) => c.name).join('|'));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { AGENT_NODE_FLAGS } from '../../../../agent/lifecycle/node-flags';
 import { startAgentHarness, type AgentHarness } from '../../../support/agent-harness';
 import { runControl } from '../../../support/control-harness';
 import { repoRoot } from '../../../support/fixture-releases';
@@ -9,9 +10,9 @@ import { waitUntil, withTimeout } from '../../../support/with-timeout';
 
 const socketOf = (h: AgentHarness): string => path.join(h.work, 'agent.sock');
 
-/** The compiled `deploy-agent <args>` as a real process. */
+/** The compiled `deploy-agent <args>` as a real process, with the agent's V8 flags as its bin's first line gives them. */
 async function deployAgentBin(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'agent', 'main.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, path.join(repoRoot(), 'dist', 'agent', 'main.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

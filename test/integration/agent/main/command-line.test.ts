@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AGENT_SHEBANG } from '../../../../agent/lifecycle/node-flags';
+import { AGENT_NODE_FLAGS, AGENT_SHEBANG } from '../../../../agent/lifecycle/node-flags';
 import { repoRoot } from '../../../support/fixture-releases';
 import { runCommand, type CommandResult } from '../../../support/run-command';
 
-/** deploy-agent's own command line (agent/main.ts), as the compiled bin, with the Node that runs the tests. */
+/** deploy-agent's own command line (agent/main.ts), as the compiled bin, with the Node that runs the tests and the agent's V8 flags. */
 const bin = path.join(repoRoot(), 'dist', 'agent', 'main.js');
 const { version } = JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
 
@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 function agent(args: string[]): Promise<CommandResult> {
-  return runCommand(process.execPath, [bin, ...args], { cwd: work, timeoutMs: 30_000 });
+  return runCommand(process.execPath, [...AGENT_NODE_FLAGS, bin, ...args], { cwd: work, timeoutMs: 30_000 });
 }
 
 /** A `#!` line's interpreter and its one argument. */

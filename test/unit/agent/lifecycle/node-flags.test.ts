@@ -11,7 +11,7 @@ describe('the agent V8 flags', () => {
     expect(firstLine).toBe(AGENT_SHEBANG);
   });
 
-  it('cap the young generation at 2 MiB per semi-space, and nothing else', () => {
-    expect(AGENT_NODE_FLAGS).toEqual(['--max-semi-space-size=2']);
+  it('cap the young generation at 2 MiB per semi-space, start full collections at 32 MiB of old generation and expose gc (for the read-buffer collector), and nothing else', () => {
+    expect(AGENT_NODE_FLAGS).toEqual(['--max-semi-space-size=2', '--initial-old-space-size=32', '--expose-gc']);
   });
 });
