@@ -56,7 +56,7 @@ export interface UnpackOptions {
   /**
    * Threads that create the entries, each its own subtrees: `initial` start, more join (up to
    * `max`) while the filesystem is slow to keep up. 1-64.
-   * @default { initial: 1, max: os.availableParallelism() clamped to 2-4 }
+   * @default { initial: 1, max: os.availableParallelism() - 1, clamped to 1-4 }
    */
   readonly writerThreads?: { readonly initial?: number; readonly max?: number };
   /**
