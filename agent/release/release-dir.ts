@@ -145,9 +145,14 @@ export class EarlyWriteback {
 function syncFileSystem(dir: string): Promise<boolean> {
   if (process.platform !== 'linux') return Promise.resolve(false);
   return new Promise((resolve) => {
-    const child = spawn('sync', ['-f', dir], { stdio: 'ignore', windowsHide: true });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
+    try {
+      const child = spawn('sync', ['-f', dir], { stdio: 'ignore' });
+      child.once('error', () => resolve(false));
+      child.once('exit', (code) => resolve(code === 0));
+    } catch {
+      // spawn throws for some failures (ENOMEM, say) instead of emitting 'error'.
+      resolve(false);
+    }
   });
 }
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { EntryExtractor } from './entry-extractor';
-import { EntryWriteQueue, MAX_WRITER_THREADS } from './entry-write-queue';
+import { EntryWriteQueue } from './entry-write-queue';
 import { HashingStream } from '../fs/hashing-stream';
 import { VERSION_PATTERN } from '../store/version-name';
 import {
@@ -21,6 +21,7 @@ import {
 } from './release-dir';
 import { exposedMinorGc, type MinorGc, ReadBufferCollector } from './read-buffer-collector';
 import { onInputConsumed, SpentBuffers } from './spent-buffers';
+import { MAX_WRITER_THREADS } from './writer-threads';
 import { TarSink } from './tar-sink';
 import { TarFormatError, TarReader } from './tar/tar-reader';
 import { UnpackError } from './unpack-error';
@@ -208,7 +209,7 @@ async function extractVerified(
         // Past each quarter of the artifact, start writing back what is unpacked so far.
         if (Math.floor((4 * bytes) / expected.size) > Math.floor((4 * lastBytes) / expected.size)) early.start();
         lastBytes = bytes;
-        collector.read(bytes);
+        collector.onBytesRead(bytes);
         options.onProgress?.(bytes);
       },
     });

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       maxArrayBuffersBytes = Math.max(maxArrayBuffersBytes, process.memoryUsage().arrayBuffers);
     },
   });
-  const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  const gcExposed = globalThis.gc !== undefined;
   process.stdout.write(`${JSON.stringify({ gcExposed, files: release.files, maxArrayBuffersBytes })}\n`);
 }
 

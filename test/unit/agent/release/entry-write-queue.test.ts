@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EntryWriteQueue, defaultWriterThreads } from '../../../../agent/release/entry-write-queue';
+import { EntryWriteQueue } from '../../../../agent/release/entry-write-queue';
 import type { UnpackError } from '../../../../agent/release/unpack-error';
 import { withTimeout } from '../../../support/with-timeout';
 
@@ -161,11 +161,5 @@ describe('EntryWriteQueue', () => {
 
     expect(existsSync(path.join(root, 'before'))).toBe(true);
     expect(existsSync(path.join(root, 'after'))).toBe(false);
-  });
-});
-
-describe('defaultWriterThreads', () => {
-  test('leaves one core to the main thread and gunzip: 1 writer thread on 1-2 cores, then one per core but one, at most 4', () => {
-    expect([1, 2, 3, 4, 5, 8, 64].map((cores) => defaultWriterThreads(cores))).toEqual([1, 1, 2, 3, 4, 4, 4]);
   });
 });

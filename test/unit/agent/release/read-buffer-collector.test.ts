@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
@@ -8,9 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { c as createTar } from 'tar';
 import { AGENT_NODE_FLAGS } from '../../../../agent/lifecycle/node-flags';
-import { COLLECT_EVERY_BYTES, ReadBufferCollector, exposedMinorGc } from '../../../../agent/release/read-buffer-collector';
+import { ReadBufferCollector, exposedMinorGc } from '../../../../agent/release/read-buffer-collector';
 import { unpackRelease } from '../../../../agent/release/unpack-release';
 import { repoRoot } from '../../../support/fixture-releases';
+import { runCommand } from '../../../support/run-command';
 import { withTimeout } from '../../../support/with-timeout';
 import { chunked } from './release-sandbox';
 
@@ -23,24 +23,24 @@ describe('ReadBufferCollector', () => {
       collections += 1;
     }, 100);
 
-    for (const bytes of [10, 99]) collector.read(bytes);
+    for (const bytes of [10, 99]) collector.onBytesRead(bytes);
     expect(collections).toBe(0);
-    collector.read(100);
+    collector.onBytesRead(100);
     expect(collections).toBe(1);
-    collector.read(150);
+    collector.onBytesRead(150);
     expect(collections).toBe(1);
     // One chunk that jumps past several thresholds is one collection, and the next is due at 400.
-    collector.read(350);
+    collector.onBytesRead(350);
     expect(collections).toBe(2);
-    collector.read(399);
+    collector.onBytesRead(399);
     expect(collections).toBe(2);
-    collector.read(400);
+    collector.onBytesRead(400);
     expect(collections).toBe(3);
   });
 
   test('collects nothing without a collection to run (gc not exposed)', () => {
     const collector = new ReadBufferCollector(undefined, 1);
-    expect(() => collector.read(10 * MiB)).not.toThrow();
+    expect(() => collector.onBytesRead(10 * MiB)).not.toThrow();
   });
 
   test('refuses an interval that is not a positive integer', () => {
@@ -49,9 +49,28 @@ describe('ReadBufferCollector', () => {
     }
   });
 
-  test('exposedMinorGc is undefined unless the process runs with --expose-gc (jest does not)', () => {
-    expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
+});
+
+describe('exposedMinorGc', () => {
+  const original = globalThis.gc;
+  afterEach(() => {
+    globalThis.gc = original;
+  });
+
+  test('is undefined when the process runs without --expose-gc', () => {
+    globalThis.gc = undefined;
     expect(exposedMinorGc()).toBeUndefined();
+  });
+
+  test("runs V8's young-generation collection, synchronously, when gc is exposed", () => {
+    const calls: unknown[][] = [];
+    globalThis.gc = ((...args: unknown[]) => {
+      calls.push(args);
+    }) as NodeJS.GCFunction;
+
+    exposedMinorGc()?.();
+
+    expect(calls).toEqual([[{ type: 'minor' }]]);
   });
 });
 
@@ -82,8 +101,7 @@ describe('unpackRelease and the read-buffer collector', () => {
       'unpackRelease of a 10 MiB file',
     );
 
-    expect(COLLECT_EVERY_BYTES).toBe(4 * MiB);
-    expect(collections).toBe(Math.floor(artifact.expected.size / COLLECT_EVERY_BYTES));
+    expect(collections).toBe(Math.floor(artifact.expected.size / (4 * MiB)));
     expect(collections).toBeGreaterThanOrEqual(2);
   });
 
@@ -108,7 +126,7 @@ describe('unpackRelease and the read-buffer collector', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-  });
+  }, 150_000);
 });
 
 interface ChildResult {
@@ -117,25 +135,12 @@ interface ChildResult {
   readonly maxArrayBuffersBytes: number;
 }
 
-/** Runs test/support/unpack-over-http-child (compiled) with `execArgv`; resolves with its JSON line. */
-function unpackInChild(args: readonly string[], execArgv: readonly string[]): Promise<ChildResult> {
-  const child = fork(path.join(repoRoot(), 'dist', 'test', 'support', 'unpack-over-http-child.js'), [...args], {
-    execArgv: [...execArgv],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<ChildResult>((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout) as ChildResult);
-      else reject(new Error(`the unpack child exited ${String(code)}: ${stderr}`));
-    });
-  });
-  return withTimeout(exited, 60_000, 'the unpack-over-HTTP child to exit').finally(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+/** Runs test/support/unpack-over-http-child (compiled) under node's `flags`; its JSON line, once it exited 0. */
+async function unpackInChild(args: readonly string[], flags: readonly string[]): Promise<ChildResult> {
+  const child = path.join(repoRoot(), 'dist', 'test', 'support', 'unpack-over-http-child.js');
+  const { code, stdout, stderr } = await runCommand(process.execPath, [...flags, child, ...args], { timeoutMs: 90_000 });
+  if (code !== 0) throw new Error(`the unpack-over-HTTP child exited ${code}: ${stderr}`);
+  return JSON.parse(stdout) as ChildResult;
 }
 
 /** A release artifact (stored gzip: quick to make) holding one file of `bytes`, on disk. */
