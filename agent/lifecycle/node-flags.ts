@@ -12,8 +12,9 @@
  * stream plumbing) make the young generation grow towards it.
  * Measured with `npm run bench:artifact` on Node 24 (2 vCPUs, 24 GiB; two runs of three), when
  * this was the only flag: peak RSS of the 20,000-file unpack 130–155 MB, against 168–175 MB
- * with V8's default; of the 1 GiB file 150–164 MB, against 162–188 MB. Paired runs of the 20,000-file unpack took 0.94 of the
- * time with the flag on Node 24 and 0.97–1.01 on Node 20 (medians of 6–8 pairs).
+ * with V8's default; of the 1 GiB file 150–164 MB, against 162–188 MB. Paired runs of the
+ * 20,000-file unpack took 0.94 of the time with the flag on Node 24 and 0.97–1.01 on Node 20
+ * (medians of 6–8 pairs).
  *
  * `--initial-old-space-size=32`: the first full collection once the old generation holds 32 MiB,
  * instead of at a limit V8 derives from the machine's memory. A fresh agent's first unpack (the

@@ -60,7 +60,6 @@ interface OpenFile {
   last: { readonly op: number; readonly ref: RecordRef } | undefined;
 }
 
-
 /**
  * The main thread's side of the entry writer threads (entry-write-worker.js). It takes the
  * operations EntryExtractor checked, in tar order, and hands each subtree (SUBTREE_DEPTH) to one

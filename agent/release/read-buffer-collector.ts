@@ -18,8 +18,8 @@
 /** Runs one young-generation collection. */
 export type MinorGc = () => void;
 
-/** Artifact bytes between collections. @default 4 MiB */
-export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+/** Artifact bytes between collections. */
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 
 /** V8's minor collection when the process runs with `--expose-gc`; otherwise undefined. */
 export function exposedMinorGc(): MinorGc | undefined {

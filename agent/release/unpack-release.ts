@@ -21,7 +21,6 @@ import {
 } from './release-dir';
 import { exposedMinorGc, type MinorGc, ReadBufferCollector } from './read-buffer-collector';
 import { onInputConsumed, SpentBuffers } from './spent-buffers';
-import { MAX_WRITER_THREADS } from './writer-threads';
 import { TarSink } from './tar-sink';
 import { TarFormatError, TarReader } from './tar/tar-reader';
 import { UnpackError } from './unpack-error';
@@ -33,6 +32,7 @@ import {
   resolveUnpackLimits,
   type UnpackLimits,
 } from './unpack-limits';
+import { MAX_WRITER_THREADS } from './writer-threads';
 
 export { UnpackError, type UnpackErrorCode } from './unpack-error';
 export { defaultUnpackLimits, type UnpackLimits } from './unpack-limits';

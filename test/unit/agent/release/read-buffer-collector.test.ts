@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { c as createTar } from 'tar';
 import { AGENT_NODE_FLAGS } from '../../../../agent/lifecycle/node-flags';
 import { ReadBufferCollector, exposedMinorGc } from '../../../../agent/release/read-buffer-collector';
 import { unpackRelease } from '../../../../agent/release/unpack-release';
+import { fileSize, sha256File } from '../../../support/cli-harness';
 import { repoRoot } from '../../../support/fixture-releases';
 import { runCommand } from '../../../support/run-command';
 import { withTimeout } from '../../../support/with-timeout';
@@ -159,7 +159,5 @@ async function bigFileArtifact(root: string, bytes: number): Promise<{ file: str
   }
   const file = path.join(root, 'artifact.tar.gz');
   await createTar({ gzip: { level: 0 }, file, cwd: tree, portable: true }, ['big.bin']);
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return { file, expected: { sha256: hash.digest('hex'), size: (await stat(file)).size } };
+  return { file, expected: { sha256: await sha256File(file), size: await fileSize(file) } };
 }
